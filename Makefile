@@ -1,0 +1,61 @@
+# ghtraffic — `make run` sets everything up and serves the demo; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local runs default to DEBUG; production sets its own environment (see README).
+export DEBUG ?= true
+PYTEST_ARGS ?=
+
+.PHONY: run test venv assets migrate demo lint check bench-collect bench-query clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+assets: node_modules/.package-lock.json
+	@test -f static/vendor/chart.umd.js || node scripts/copy_assets.mjs
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: venv assets demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (log in as demo / demo-password)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The whole suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set
+# (e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ghtraffic).
+test: venv assets
+	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on $$TEST_DATABASE_URL"; \
+		$(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+check: venv
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench-collect: venv
+	$(PY) bench/collect.py
+
+bench-query: venv
+	$(PY) bench/query.py
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles test-artifacts

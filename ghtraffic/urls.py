@@ -1,0 +1,27 @@
+"""Top-level URLs. Tenant pages live under /t/<tenant_slug>/, the tenant API under
+/api/v1/t/<tenant_slug>/; TenantMiddleware resolves `tenant_slug` for both, in one place."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from ghtraffic import health
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("tenants.api_urls")),
+    path("t/<slug:tenant_slug>/", include("repos.api_urls")),
+    path("t/<slug:tenant_slug>/", include("stats.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("api/v1/", include(api_v1)),
+    path("hooks/", include("stats.hook_urls")),
+    path("", include("tenants.urls")),
+    path("t/<slug:tenant_slug>/", include("repos.urls")),
+    path("t/<slug:tenant_slug>/", include("stats.urls")),
+]

@@ -1,0 +1,158 @@
+"""Traffic kept forever: daily and weekly counts, top-10 snapshots, repository metrics, runs.
+
+A DailyTraffic row exists only for a day some collection covered. A day GitHub omitted inside a
+covered window is a real zero and has a zero row; "no row" means "unknown" (shown as a gap).
+Unique counts are GitHub's own per bucket: they are never summed across days or repositories.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DailyTraffic(models.Model):
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="daily_traffic")
+    date = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    unique_views = models.PositiveIntegerField(default=0)
+    clones = models.PositiveIntegerField(default=0)
+    unique_clones = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["repository", "date"], name="daily_unique_repository_date")]
+        # The unique constraint's (repository, date) index serves per-repo ranges; this one serves
+        # tenant-wide ranges (all repos of a tenant between two dates).
+        indexes = [models.Index(fields=["date", "repository"], name="daily_date_repository")]
+
+
+class WeeklyTraffic(models.Model):
+    """GitHub's per=week buckets, with GitHub's own de-duplicated weekly uniques."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="weekly_traffic")
+    week_start = models.DateField(help_text="Monday (UTC) that starts the week.")
+    views = models.PositiveIntegerField(default=0)
+    unique_views = models.PositiveIntegerField(default=0)
+    clones = models.PositiveIntegerField(default=0)
+    unique_clones = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "week_start"], name="weekly_unique_repository_week")
+        ]
+        indexes = [models.Index(fields=["week_start", "repository"], name="weekly_week_repository")]
+
+
+class ReferrerSnapshot(models.Model):
+    """GitHub's 14-day top-10 referrers as reported on one collection day."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="referrers")
+    date = models.DateField()
+    referrer = models.CharField(max_length=500)
+    count = models.PositiveIntegerField()
+    uniques = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["repository", "date"], name="referrer_repository_date")]
+
+
+class PathSnapshot(models.Model):
+    """GitHub's 14-day top-10 popular content as reported on one collection day."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="paths")
+    date = models.DateField()
+    path = models.CharField(max_length=1000)
+    title = models.CharField(max_length=1000)
+    count = models.PositiveIntegerField()
+    uniques = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["repository", "date"], name="path_repository_date")]
+
+
+class RepositoryMetrics(models.Model):
+    """Stars, forks, watchers… as seen on one day (the last collection of the day wins)."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="metrics")
+    date = models.DateField()
+    stars = models.PositiveIntegerField(default=0)
+    forks = models.PositiveIntegerField(default=0)
+    watchers = models.PositiveIntegerField(default=0)
+    open_issues = models.PositiveIntegerField(default=0)
+    size_kb = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "repository metrics"
+        constraints = [models.UniqueConstraint(fields=["repository", "date"], name="metrics_unique_repository_date")]
+
+
+class CollectionRun(models.Model):
+    class Trigger(models.TextChoices):
+        COMMAND = "command", "Command"
+        WEBHOOK = "webhook", "Webhook"
+        SCHEDULE = "schedule", "Schedule"
+        UI = "ui", "UI"
+        API = "api", "API"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partly failed"
+        FAILED = "failed", "Failed"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="collection_runs")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    # Last sign of life from whoever works on the run; a stale one means the worker died.
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    repos_total = models.PositiveIntegerField(default=0)
+    repos_ok = models.PositiveIntegerField(default=0)
+    repos_failed = models.PositiveIntegerField(default=0)
+    days_stored = models.PositiveIntegerField(default=0)
+    api_requests = models.PositiveIntegerField(default=0)
+    not_modified = models.PositiveIntegerField(default=0, help_text="Requests answered 304 (free).")
+    rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    error_summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["tenant", "-created"], name="run_tenant_created")]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} of {self.tenant} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+
+class RunItem(models.Model):
+    """One repository's share of a run; workers claim items so several can share one run."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CLAIMED = "claimed", "In progress"
+        OK = "ok", "OK"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    run = models.ForeignKey(CollectionRun, on_delete=models.CASCADE, related_name="items")
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="run_items")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    api_requests = models.PositiveIntegerField(default=0)
+    not_modified = models.PositiveIntegerField(default=0)
+    days_stored = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "repository"], name="runitem_unique_run_repository")]
+        indexes = [models.Index(fields=["run", "status"], name="runitem_run_status")]

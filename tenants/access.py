@@ -1,0 +1,61 @@
+"""What one user may see of one tenant. Built once per request by TenantMiddleware.
+
+Every selector that reads tenant data takes a `TenantAccess` (`access=`): it carries the tenant and,
+for a repository-limited viewer, the only repositories they may see. A view therefore cannot reach
+another tenant's rows, or a hidden repository, by forgetting a filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from repos.models import Repository
+from tenants.models import Membership, Role, Tenant
+
+
+@dataclass(frozen=True)
+class TenantAccess:
+    tenant: Tenant
+    role: Role
+    # None: every repository of the tenant. Otherwise the ids a limited viewer may see.
+    repository_ids: frozenset[int] | None = None
+    membership: Membership | None = field(default=None, compare=False)
+
+    def has_role(self, role: Role | str) -> bool:
+        return self.role.at_least(role)
+
+    @property
+    def is_limited(self) -> bool:
+        return self.repository_ids is not None
+
+    def repositories(self) -> QuerySet[Repository]:
+        """The tenant's repositories this user may see: the root of every tenant-scoped query."""
+        queryset = Repository.objects.filter(tenant=self.tenant)
+        if self.repository_ids is not None:
+            queryset = queryset.filter(pk__in=self.repository_ids)
+        return queryset
+
+    @classmethod
+    def full(cls, tenant: Tenant, role: Role = Role.ADMIN) -> TenantAccess:
+        """Unrestricted access, for system work (commands, workers, benchmarks)."""
+        return cls(tenant=tenant, role=role)
+
+
+def tenant_access_for(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> TenantAccess | None:
+    """The user's access to the tenant with this slug, or None (unknown slug or not a member)."""
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.select_related("tenant").filter(user=user, tenant__slug=slug).first()
+    )
+    if membership is None:
+        return None
+    role = Role(membership.role)
+    repository_ids: frozenset[int] | None = None
+    if role == Role.VIEWER:
+        limited = frozenset(membership.limited_to.values_list("pk", flat=True))
+        repository_ids = limited or None
+    return TenantAccess(tenant=membership.tenant, role=role, repository_ids=repository_ids, membership=membership)

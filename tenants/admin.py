@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tenants.models import GitHubCredential, Invitation, Membership, Tenant
+from tenants.services import github_credential_set
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    filter_horizontal = ["limited_to"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    readonly_fields = ["accepted_at"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline, InvitationInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["user__username", "user__email", "tenant__slug"]
+    autocomplete_fields = ["user", "tenant"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "tenant", "role", "created", "accepted_at"]
+    list_filter = ["tenant", "role"]
+    search_fields = ["email"]
+
+
+class GitHubCredentialForm(forms.ModelForm):
+    # Write-only: the stored token is never sent back to the browser.
+    token = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Enter a new token to replace the stored one. Leave empty to keep it.",
+    )
+
+    class Meta:
+        model = GitHubCredential
+        fields = ["tenant", "api_url"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk is None and not cleaned.get("token"):
+            self.add_error("token", "A token is required.")
+        return cleaned
+
+
+@admin.register(GitHubCredential)
+class GitHubCredentialAdmin(admin.ModelAdmin):
+    form = GitHubCredentialForm
+    list_display = ["tenant", "status", "api_url", "updated"]
+    readonly_fields = ["status"]
+
+    @admin.display(description="Token")
+    def status(self, obj: GitHubCredential) -> str:
+        return obj.display if obj.pk else "not configured"
+
+    def save_model(self, request: HttpRequest, obj: GitHubCredential, form: Any, change: bool) -> None:
+        token = form.cleaned_data.get("token")
+        if token:
+            github_credential_set(tenant=obj.tenant, token=token, api_url=obj.api_url)
+        elif change:
+            obj.save(update_fields=["api_url", "updated"])
+        # Reload so the admin's change message refers to the stored row.
+        obj.pk = GitHubCredential.objects.get(tenant=obj.tenant).pk

@@ -1,0 +1,62 @@
+"""The one place tenant URLs are resolved: every URL with a `tenant_slug` argument passes here.
+
+A user who is not a member of the tenant (or an unknown slug) gets 404, never 403, so tenant names
+do not leak. Anonymous users are sent to the login page (UI) or answered 401 (API).
+Views then read `request.tenant_access` (a TenantAccess) and never look up tenants themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from tenants.access import tenant_access_for
+
+TENANT_URL_KWARG = "tenant_slug"
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _token_user(request: HttpRequest) -> Any:
+    """DRF token auth for API calls: the middleware runs before DRF authenticates the view."""
+    try:
+        result = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
+    except AuthenticationFailed:
+        return None
+    return result[0] if result else None
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        slug = view_kwargs.get(TENANT_URL_KWARG)
+        if slug is None:
+            return None
+        user = request.user
+        if not user.is_authenticated and _is_api(request):
+            user = _token_user(request) or user
+        if not user.is_authenticated:
+            if _is_api(request):
+                return JsonResponse({"error": "authentication required"}, status=401)
+            return redirect_to_login(request.get_full_path())
+        access = tenant_access_for(user=user, slug=slug)
+        if access is None:
+            if _is_api(request):
+                return JsonResponse({"error": "not found"}, status=404)
+            raise Http404("No such tenant")
+        request.tenant_access = access  # type: ignore[attr-defined]
+        return None

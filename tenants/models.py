@@ -1,0 +1,89 @@
+"""Tenants (teams/orgs), their members and their GitHub credential."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    MAINTAINER = "maintainer", "Maintainer"
+    ADMIN = "admin", "Admin"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_RANK[self.value]
+
+    def at_least(self, other: Role | str) -> bool:
+        return ROLE_RANK[self.value] >= ROLE_RANK[str(other)]
+
+
+ROLE_RANK = {Role.VIEWER.value: 0, Role.MAINTAINER.value: 1, Role.ADMIN.value: 2}
+
+
+class Tenant(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    # Empty means every repository of the tenant; otherwise a viewer sees only these.
+    limited_to = models.ManyToManyField("repos.Repository", blank=True, related_name="limited_memberships")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "tenant"], name="membership_unique_user_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant} ({self.role})"
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(self.role).at_least(role)
+
+
+class Invitation(models.Model):
+    """An e-mail invited to a tenant; becomes a Membership when that identity first logs in."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "tenant", name="invitation_unique_email_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.tenant} ({self.role})"
+
+
+class GitHubCredential(models.Model):
+    """A tenant's GitHub token, Fernet-encrypted at rest. The plaintext is never rendered again."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="github_credential")
+    token_encrypted = models.TextField()
+    token_last4 = models.CharField(max_length=4)
+    api_url = models.URLField(blank=True, help_text="Overrides GITHUB_API_URL for this tenant (GitHub Enterprise).")
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"GitHub credential of {self.tenant} (ends with …{self.token_last4})"
+
+    @property
+    def display(self) -> str:
+        return f"configured, ends with …{self.token_last4}"

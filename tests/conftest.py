@@ -1,0 +1,48 @@
+"""The shared fixture world: tenant A with an owner (admin) and a viewer, tenant B with an owner.
+
+Each test gets a fresh database state (pytest-django rolls back), so tests are order-independent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from repos.models import Repository
+from tenants.models import Membership, Role, Tenant
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@dataclass
+class World:
+    tenant_a: Tenant
+    tenant_b: Tenant
+    owner_a: User
+    viewer_a: User
+    owner_b: User
+    repo_a: Repository
+    repo_b: Repository
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    tenant_a = Tenant.objects.create(slug="acme", name="Acme")
+    tenant_b = Tenant.objects.create(slug="globex", name="Globex")
+    owner_a = User.objects.create_user("alice", "alice@acme.test", PASSWORD)
+    viewer_a = User.objects.create_user("victor", "victor@acme.test", PASSWORD)
+    owner_b = User.objects.create_user("bob", "bob@globex.test", PASSWORD)
+    Membership.objects.create(user=owner_a, tenant=tenant_a, role=Role.ADMIN)
+    Membership.objects.create(user=viewer_a, tenant=tenant_a, role=Role.VIEWER)
+    Membership.objects.create(user=owner_b, tenant=tenant_b, role=Role.ADMIN)
+    repo_a = Repository.objects.create(tenant=tenant_a, owner="acme", name="rocket", github_id=1001)
+    repo_b = Repository.objects.create(tenant=tenant_b, owner="globex", name="secret-plans", github_id=2001)
+    return World(tenant_a, tenant_b, owner_a, viewer_a, owner_b, repo_a, repo_b)
