@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("tenants.api_urls")),
     path("t/<slug:tenant_slug>/", include("repos.api_urls")),
     path("t/<slug:tenant_slug>/", include("stats.api_urls")),
+    path("t/<slug:tenant_slug>/", include("stats.run_api_urls")),
 ]
 
 urlpatterns = [
@@ -24,4 +25,5 @@ urlpatterns = [
     path("", include("tenants.urls")),
     path("t/<slug:tenant_slug>/", include("repos.urls")),
     path("t/<slug:tenant_slug>/", include("stats.urls")),
+    path("t/<slug:tenant_slug>/", include("stats.run_urls")),
 ]
