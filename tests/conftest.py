@@ -17,6 +17,12 @@ from tenants.models import Membership, Role, Tenant
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    # PBKDF2 is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     tenant_a: Tenant

@@ -1,0 +1,129 @@
+"""Demo data for a first look: a tenant with a few repositories and a year of realistic traffic.
+
+The numbers follow GitHub's rules so the demo never shows what the product would not: daily uniques
+never exceed counts, weekly uniques are de-duplicated (between the largest day and the week's sum),
+and a few short collection gaps are left without rows, as they appear in real installs.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from repos.models import Repository
+from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
+from tenants.models import Membership, Role, Tenant
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-password"
+DEMO_TENANT_SLUG = "demo"
+
+# (owner, name, typical daily views, clone ratio, stars at start)
+DEMO_REPOSITORIES = [
+    ("octo-labs", "rocket-sdk", 420, 0.18, 5200),
+    ("octo-labs", "nebula-ui", 260, 0.09, 2100),
+    ("octo-labs", "quasar-cli", 120, 0.30, 890),
+    ("octo-labs", "docs", 640, 0.02, 310),
+    ("octo-labs", "pulsar-ml", 75, 0.22, 1450),
+    ("octo-labs", "comet-action", 35, 0.60, 120),
+]
+REFERRERS = ["github.com", "google.com", "news.ycombinator.com", "reddit.com", "stackoverflow.com",
+             "dev.to", "twitter.com", "duckduckgo.com", "bing.com", "medium.com", "pypi.org", "npmjs.com"]
+PATHS = ["", "/blob/main/README.md", "/releases", "/issues", "/pulls", "/wiki", "/actions",
+         "/tree/main/docs", "/blob/main/CHANGELOG.md", "/discussions", "/tree/main/examples"]
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    created: bool
+    repositories: int
+    daily_rows: int
+
+
+def _daily_views(rng: random.Random, base: int, day: date, index: int, days: int) -> int:
+    growth = 1 + 0.6 * index / days
+    weekday = 0.55 if day.weekday() >= 5 else 1.0
+    season = 1 + 0.15 * math.sin(index / 58)
+    spike = 4.0 if rng.random() < 0.01 else 1.0  # a launch or a link from a big site
+    return max(0, int(rng.gauss(base * growth * weekday * season * spike, base * 0.15)))
+
+
+@transaction.atomic
+def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
+    """Create the demo user, tenant and data. Idempotent: a second call changes nothing."""
+    user_model = get_user_model()
+    user, user_created = user_model.objects.get_or_create(
+        username=DEMO_USERNAME, defaults={"email": "demo@example.com", "is_staff": True, "is_superuser": True}
+    )
+    if user_created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    tenant, created = Tenant.objects.get_or_create(slug=DEMO_TENANT_SLUG, defaults={"name": "Octo Labs (demo)"})
+    Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": Role.ADMIN})
+    if not created and DailyTraffic.objects.filter(repository__tenant=tenant).exists():
+        return DemoSummary(created=False, repositories=tenant.repositories.count(), daily_rows=0)
+
+    first_day = today - timedelta(days=days - 1)
+    # Two short stretches nobody collected: they stay gaps (no rows), not zeros.
+    gaps = {first_day + timedelta(days=offset) for offset in [*range(80, 84), *range(200, 203)]}
+    daily: list[DailyTraffic] = []
+    weekly: list[WeeklyTraffic] = []
+    referrers: list[ReferrerSnapshot] = []
+    paths: list[PathSnapshot] = []
+    metrics: list[RepositoryMetrics] = []
+    for repo_index, (owner, name, base, clone_ratio, stars) in enumerate(DEMO_REPOSITORIES):
+        rng = random.Random(f"{owner}/{name}")
+        repository, _ = Repository.objects.get_or_create(
+            tenant=tenant, owner=owner, name=name, defaults={"github_id": 900_000 + repo_index}
+        )
+        weeks: dict[date, list[tuple[int, int, int, int]]] = {}
+        forks = stars // 9
+        for index in range(days):
+            day = first_day + timedelta(days=index)
+            views = _daily_views(rng, base, day, index, days)
+            unique_views = int(views * rng.uniform(0.25, 0.4))
+            clones = int(views * clone_ratio * rng.uniform(0.6, 1.4))
+            unique_clones = int(clones * rng.uniform(0.3, 0.6))
+            stars += max(0, int(rng.gauss(base / 120, 1)))
+            forks += 1 if rng.random() < 0.15 else 0
+            if day in gaps:
+                continue
+            daily.append(DailyTraffic(repository=repository, date=day, views=views, unique_views=unique_views,
+                                      clones=clones, unique_clones=unique_clones))
+            weeks.setdefault(day - timedelta(days=day.weekday()), []).append(
+                (views, unique_views, clones, unique_clones)
+            )
+            metrics.append(RepositoryMetrics(repository=repository, date=day, stars=stars, forks=forks,
+                                             watchers=stars // 30, open_issues=rng.randint(5, 60),
+                                             size_kb=4000 + index * 3))
+            if index % 7 == 0 or index >= days - 14:
+                window = base * 14
+                for rank, source in enumerate(rng.sample(REFERRERS, 10)):
+                    count = int(window * 0.3 / (rank + 1.3))
+                    referrers.append(ReferrerSnapshot(repository=repository, date=day, referrer=source,
+                                                      count=count, uniques=int(count * 0.35)))
+                for rank, path in enumerate(PATHS[:10]):
+                    count = int(window * 0.5 / (rank + 1))
+                    paths.append(PathSnapshot(repository=repository, date=day, path=f"/{owner}/{name}{path}",
+                                              title=f"{owner}/{name}{path or ''}: {name.replace('-', ' ')}",
+                                              count=count, uniques=int(count * 0.3)))
+        for week_start, rows in weeks.items():
+            # Weekly uniques are de-duplicated: at least the busiest day, well below the plain sum.
+            uv = [row[1] for row in rows]
+            uc = [row[3] for row in rows]
+            weekly.append(WeeklyTraffic(
+                repository=repository, week_start=week_start,
+                views=sum(row[0] for row in rows), clones=sum(row[2] for row in rows),
+                unique_views=max(max(uv), int(sum(uv) * 0.7)), unique_clones=max(max(uc), int(sum(uc) * 0.7)),
+            ))
+    DailyTraffic.objects.bulk_create(daily, batch_size=2000, ignore_conflicts=True)
+    WeeklyTraffic.objects.bulk_create(weekly, batch_size=2000, ignore_conflicts=True)
+    ReferrerSnapshot.objects.bulk_create(referrers, batch_size=2000)
+    PathSnapshot.objects.bulk_create(paths, batch_size=2000)
+    RepositoryMetrics.objects.bulk_create(metrics, batch_size=2000, ignore_conflicts=True)
+    return DemoSummary(created=True, repositories=len(DEMO_REPOSITORIES), daily_rows=len(daily))
