@@ -32,10 +32,33 @@ DEMO_REPOSITORIES = [
     ("octo-labs", "pulsar-ml", 75, 0.22, 1450),
     ("octo-labs", "comet-action", 35, 0.60, 120),
 ]
-REFERRERS = ["github.com", "google.com", "news.ycombinator.com", "reddit.com", "stackoverflow.com",
-             "dev.to", "twitter.com", "duckduckgo.com", "bing.com", "medium.com", "pypi.org", "npmjs.com"]
-PATHS = ["", "/blob/main/README.md", "/releases", "/issues", "/pulls", "/wiki", "/actions",
-         "/tree/main/docs", "/blob/main/CHANGELOG.md", "/discussions", "/tree/main/examples"]
+REFERRERS = [
+    "github.com",
+    "google.com",
+    "news.ycombinator.com",
+    "reddit.com",
+    "stackoverflow.com",
+    "dev.to",
+    "twitter.com",
+    "duckduckgo.com",
+    "bing.com",
+    "medium.com",
+    "pypi.org",
+    "npmjs.com",
+]
+PATHS = [
+    "",
+    "/blob/main/README.md",
+    "/releases",
+    "/issues",
+    "/pulls",
+    "/wiki",
+    "/actions",
+    "/tree/main/docs",
+    "/blob/main/CHANGELOG.md",
+    "/discussions",
+    "/tree/main/examples",
+]
 
 
 @dataclass(frozen=True)
@@ -93,34 +116,65 @@ def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
             forks += 1 if rng.random() < 0.15 else 0
             if day in gaps:
                 continue
-            daily.append(DailyTraffic(repository=repository, date=day, views=views, unique_views=unique_views,
-                                      clones=clones, unique_clones=unique_clones))
+            daily.append(
+                DailyTraffic(
+                    repository=repository,
+                    date=day,
+                    views=views,
+                    unique_views=unique_views,
+                    clones=clones,
+                    unique_clones=unique_clones,
+                )
+            )
             weeks.setdefault(day - timedelta(days=day.weekday()), []).append(
                 (views, unique_views, clones, unique_clones)
             )
-            metrics.append(RepositoryMetrics(repository=repository, date=day, stars=stars, forks=forks,
-                                             watchers=stars // 30, open_issues=rng.randint(5, 60),
-                                             size_kb=4000 + index * 3))
+            metrics.append(
+                RepositoryMetrics(
+                    repository=repository,
+                    date=day,
+                    stars=stars,
+                    forks=forks,
+                    watchers=stars // 30,
+                    open_issues=rng.randint(5, 60),
+                    size_kb=4000 + index * 3,
+                )
+            )
             if index % 7 == 0 or index >= days - 14:
                 window = base * 14
                 for rank, source in enumerate(rng.sample(REFERRERS, 10)):
                     count = int(window * 0.3 / (rank + 1.3))
-                    referrers.append(ReferrerSnapshot(repository=repository, date=day, referrer=source,
-                                                      count=count, uniques=int(count * 0.35)))
+                    referrers.append(
+                        ReferrerSnapshot(
+                            repository=repository, date=day, referrer=source, count=count, uniques=int(count * 0.35)
+                        )
+                    )
                 for rank, path in enumerate(PATHS[:10]):
                     count = int(window * 0.5 / (rank + 1))
-                    paths.append(PathSnapshot(repository=repository, date=day, path=f"/{owner}/{name}{path}",
-                                              title=f"{owner}/{name}{path or ''}: {name.replace('-', ' ')}",
-                                              count=count, uniques=int(count * 0.3)))
+                    paths.append(
+                        PathSnapshot(
+                            repository=repository,
+                            date=day,
+                            path=f"/{owner}/{name}{path}",
+                            title=f"{owner}/{name}{path or ''}: {name.replace('-', ' ')}",
+                            count=count,
+                            uniques=int(count * 0.3),
+                        )
+                    )
         for week_start, rows in weeks.items():
             # Weekly uniques are de-duplicated: at least the busiest day, well below the plain sum.
             uv = [row[1] for row in rows]
             uc = [row[3] for row in rows]
-            weekly.append(WeeklyTraffic(
-                repository=repository, week_start=week_start,
-                views=sum(row[0] for row in rows), clones=sum(row[2] for row in rows),
-                unique_views=max(max(uv), int(sum(uv) * 0.7)), unique_clones=max(max(uc), int(sum(uc) * 0.7)),
-            ))
+            weekly.append(
+                WeeklyTraffic(
+                    repository=repository,
+                    week_start=week_start,
+                    views=sum(row[0] for row in rows),
+                    clones=sum(row[2] for row in rows),
+                    unique_views=max(max(uv), int(sum(uv) * 0.7)),
+                    unique_clones=max(max(uc), int(sum(uc) * 0.7)),
+                )
+            )
     DailyTraffic.objects.bulk_create(daily, batch_size=2000, ignore_conflicts=True)
     WeeklyTraffic.objects.bulk_create(weekly, batch_size=2000, ignore_conflicts=True)
     ReferrerSnapshot.objects.bulk_create(referrers, batch_size=2000)

@@ -12,7 +12,9 @@ TOKEN = "ghp_exampleSecretToken1234567890abcd"
 def test_it_stores_only_ciphertext(world):
     credential = github_credential_set(tenant=world.tenant_a, token=TOKEN)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT token_encrypted, token_last4 FROM tenants_githubcredential WHERE id = %s", [credential.pk])
+        cursor.execute(
+            "SELECT token_encrypted, token_last4 FROM tenants_githubcredential WHERE id = %s", [credential.pk]
+        )
         stored, last4 = cursor.fetchone()
     assert TOKEN not in stored
     assert last4 == "abcd"

@@ -20,8 +20,10 @@ class Command(BaseCommand):
             raise SystemExit(2)
         summary = demo_data_seed(today=timezone.now().date(), days=days)
         if summary.created:
-            self.stdout.write(f"Demo tenant '{DEMO_TENANT_SLUG}': {summary.repositories} repositories, "
-                              f"{summary.daily_rows} days of traffic.")
+            self.stdout.write(
+                f"Demo tenant '{DEMO_TENANT_SLUG}': {summary.repositories} repositories, "
+                f"{summary.daily_rows} days of traffic."
+            )
         else:
             self.stdout.write(f"Demo tenant '{DEMO_TENANT_SLUG}' already has data; nothing changed.")
         self.stdout.write(f"Log in at http://127.0.0.1:8000/ as {DEMO_USERNAME} / {DEMO_PASSWORD}")
