@@ -1,10 +1,17 @@
-"""Health endpoint for load balancers and container orchestrators."""
+"""Health endpoint for load balancers, container orchestrators and monitoring.
+
+`/healthz` checks the database. `/healthz?deep=1` also reports collection freshness: 503 when any
+tenant is close to losing data (see stats/freshness.py), so monitoring can alert. It names tenants by
+slug and counts only: no traffic data leaves through it.
+"""
 
 from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+
+from stats.freshness import all_tenants_collection_risk
 
 
 @require_GET
@@ -15,4 +22,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
     except DatabaseError as exc:
         return JsonResponse({"status": "error", "database": f"unreachable: {type(exc).__name__}"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    if request.GET.get("deep") not in {"1", "true"}:
+        return JsonResponse({"status": "ok", "database": "ok"})
+    at_risk = [risk for risk in all_tenants_collection_risk() if risk.at_risk]
+    body = {
+        "status": "at_risk" if at_risk else "ok",
+        "database": "ok",
+        "collection": {
+            "tenants_at_risk": [
+                {
+                    "tenant": risk.tenant.slug,
+                    "repositories_at_risk": len(risk.repositories),
+                    "last_run_failed": risk.last_run_failed,
+                }
+                for risk in at_risk
+            ]
+        },
+    }
+    return JsonResponse(body, status=503 if at_risk else 200)

@@ -48,6 +48,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 class GitHubCredentialForm(forms.ModelForm):
     # Write-only: the stored token is never sent back to the browser.
+    api_url = forms.URLField(required=False, assume_scheme="https", label="API URL override")
     token = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,

@@ -18,3 +18,20 @@ def test_it_answers_503_when_the_database_is_unreachable(client, db):
 
 def test_it_refuses_post(client, db):
     assert client.post("/healthz").status_code == 405
+
+
+def test_it_reports_tenants_at_risk_when_asked_deeply(client, world):
+    from django.utils import timezone
+
+    world.repo_a.last_success_at = timezone.now()
+    world.repo_a.save()
+    response = client.get("/healthz?deep=1")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "at_risk"
+    assert body["collection"]["tenants_at_risk"] == [
+        {"tenant": "globex", "repositories_at_risk": 1, "last_run_failed": False}
+    ]
+    world.repo_b.last_success_at = timezone.now()
+    world.repo_b.save()
+    assert client.get("/healthz?deep=1").json()["status"] == "ok"

@@ -1,0 +1,100 @@
+"""Reads that answer "is anything about to fall out of GitHub's 14-day window?".
+
+GitHub keeps 14 days of traffic. After a successful collection on day L, the oldest day still
+recoverable is L - 14 + 1 and the next collection must happen by L + 14, so a repository has
+`last successful collection + 14 days - today` days left before data is lost for good.
+A repository is at risk when that is at most WARN_DAYS, when it was never collected, or when its
+last collection failed; a tenant is at risk when any of its repositories is or its last run failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from repos.models import Repository
+from stats.models import CollectionRun
+from tenants.access import TenantAccess
+from tenants.models import Tenant
+
+GITHUB_WINDOW_DAYS = 14
+WARN_DAYS = 3
+FAILED_RUN_STATUSES = (CollectionRun.Status.FAILED, CollectionRun.Status.RATE_LIMITED)
+
+
+@dataclass(frozen=True)
+class RepositoryRisk:
+    repository: Repository
+    # None when the repository was never collected successfully.
+    days_left: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class TenantRisk:
+    tenant: Tenant
+    repositories: list[RepositoryRisk]
+    last_run_failed: bool
+
+    @property
+    def at_risk(self) -> bool:
+        return self.last_run_failed or bool(self.repositories)
+
+    def summary(self) -> str:
+        parts = []
+        if self.last_run_failed:
+            parts.append("last collection run failed")
+        if self.repositories:
+            parts.append(f"{len(self.repositories)} repositories at risk")
+        return f"{self.tenant.slug}: " + ", ".join(parts) if parts else f"{self.tenant.slug}: ok"
+
+
+def days_left(*, last_success_on: date | None, today: date) -> int | None:
+    if last_success_on is None:
+        return None
+    return (last_success_on - today).days + GITHUB_WINDOW_DAYS
+
+
+def _repository_risk(repository: Repository, today: date) -> RepositoryRisk | None:
+    last = repository.last_success_at.date() if repository.last_success_at else None
+    left = days_left(last_success_on=last, today=today)
+    if left is None:
+        return RepositoryRisk(repository, None, "never collected: every day GitHub still holds is at risk")
+    if left <= 0:
+        return RepositoryRisk(repository, left, f"data lost: not collected for {-left} days past GitHub's window")
+    if repository.last_error:
+        return RepositoryRisk(repository, left, f"last collection failed ({repository.last_error}); {left} days left")
+    if left <= WARN_DAYS:
+        return RepositoryRisk(repository, left, f"{left} days left before GitHub forgets uncollected traffic")
+    return None
+
+
+def _risks(repositories: QuerySet[Repository], today: date) -> list[RepositoryRisk]:
+    risks = (_repository_risk(repository, today) for repository in repositories.filter(active=True))
+    return [risk for risk in risks if risk is not None]
+
+
+def _last_run_failed(tenant: Tenant) -> bool:
+    last = CollectionRun.objects.filter(tenant=tenant).exclude(status__in=CollectionRun.ACTIVE_STATUSES).first()
+    return last is not None and last.status in FAILED_RUN_STATUSES
+
+
+def tenant_collection_risk(*, access: TenantAccess, today: date | None = None) -> TenantRisk:
+    """The risk for the repositories this user may see (dashboard banner, runs API)."""
+    today = today or timezone.now().date()
+    return TenantRisk(access.tenant, _risks(access.repositories(), today), _last_run_failed(access.tenant))
+
+
+def all_tenants_collection_risk(
+    *, today: date | None = None, tenants: Iterable[Tenant] | None = None
+) -> list[TenantRisk]:
+    """System-wide view for monitoring (`/healthz?deep=1`, `check_collection`): crosses tenants on purpose."""
+    today = today or timezone.now().date()
+    result = []
+    for tenant in tenants if tenants is not None else Tenant.objects.all():
+        result.append(TenantRisk(tenant, _risks(tenant.repositories.all(), today), _last_run_failed(tenant)))
+    return result
