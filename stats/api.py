@@ -1,0 +1,202 @@
+"""Traffic API: thin views that validate parameters, call a selector and serialise (JSON or CSV)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from repos.models import Repository
+from repos.selectors import repository_for
+from stats import selectors
+from stats.csv_export import CSVRenderer
+from stats.periods import DateRange, ParameterError, parse_range
+from stats.serializers import (
+    ErrorSerializer,
+    MetricsPointSerializer,
+    PathSerializer,
+    ReferrerSerializer,
+    RepositoryTrafficSerializer,
+    TenantTrafficSerializer,
+)
+from tenants.access import TenantAccess
+from tenants.permissions import HasTenantAccess
+
+FROM = OpenApiParameter(
+    "from", OpenApiTypes.DATE, description="First day (UTC, inclusive). Default: 29 days before `to`."
+)
+TO = OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (UTC, inclusive). Default: today.")
+INTERVAL = OpenApiParameter(
+    "interval", OpenApiTypes.STR, enum=["day", "week", "month"],
+    description="Bucket size: days, ISO weeks (dated by Monday) or months (dated by the 1st). Default: day.",
+)
+FORMAT = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv"], description="`csv` (or `Accept: text/csv`) for a CSV file."
+)
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A parameter is invalid; the message names it."),
+    401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+    404: OpenApiResponse(ErrorSerializer, description="Unknown tenant or repository, or not yours."),
+}
+
+
+class TrafficAPIView(APIView):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    permission_classes = [HasTenantAccess]
+    csv_header: list[str] = []
+    csv_name = "traffic"
+
+    @property
+    def access(self) -> TenantAccess:
+        return self.request.tenant_access  # type: ignore[attr-defined]
+
+    def date_range(self) -> DateRange:
+        try:
+            return parse_range(self.request.query_params)
+        except ParameterError as error:
+            raise ValidationError({error.parameter: error.message}) from None
+
+    def repository(self, owner: str, name: str) -> Repository:
+        repository = repository_for(access=self.access, owner=owner, name=name)
+        if repository is None:
+            raise NotFound("repository not found")
+        return repository
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is not None and renderer.format == "csv" and response.status_code == 200:
+            response["Content-Disposition"] = f'attachment; filename="{self.csv_name}.csv"'
+        return response
+
+    @property
+    def wants_csv(self) -> bool:
+        return self.request.accepted_renderer.format == "csv"
+
+
+class RepositoryTrafficView(TrafficAPIView):
+    csv_header = ["repo", "date", "views", "unique_views", "clones", "unique_clones"]
+
+    @extend_schema(
+        operation_id="repository_traffic",
+        summary="Views and clones of one repository per day, week or month",
+        parameters=[INTERVAL, FROM, TO, FORMAT],
+        responses={200: RepositoryTrafficSerializer, **ERRORS},
+        tags=["traffic"],
+    )
+    def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
+        repository = self.repository(owner, name)
+        period = self.date_range()
+        points = selectors.repository_traffic_series(
+            access=self.access, repository=repository, interval=period.interval, start=period.start, end=period.end
+        )
+        self.csv_name = f"{repository.owner}-{repository.name}-traffic-{period.interval}"
+        data = RepositoryTrafficSerializer(
+            {
+                "repo": repository.full_name,
+                "interval": period.interval,
+                "start": period.start,
+                "end": period.end,
+                "results": points,
+                "totals": selectors.totals_of(points),
+            }
+        ).data
+        if self.wants_csv:
+            return Response([{"repo": data["repo"], **row} for row in data["results"]])
+        return Response(data)
+
+
+class TenantTrafficView(TrafficAPIView):
+    csv_header = ["date", "views", "clones"]
+
+    @extend_schema(
+        operation_id="tenant_traffic",
+        summary="Views and clones of all your repositories per bucket, and per repository",
+        description="Unique counts are not given across repositories: GitHub's uniques cannot be added up.",
+        parameters=[INTERVAL, FROM, TO, FORMAT],
+        responses={200: TenantTrafficSerializer, **ERRORS},
+        tags=["traffic"],
+    )
+    def get(self, request: Request, tenant_slug: str) -> Response:
+        period = self.date_range()
+        points = selectors.tenant_traffic_series(
+            access=self.access, interval=period.interval, start=period.start, end=period.end
+        )
+        self.csv_name = f"{self.access.tenant.slug}-traffic-{period.interval}"
+        data = TenantTrafficSerializer(
+            {
+                "interval": period.interval,
+                "start": period.start,
+                "end": period.end,
+                "results": points,
+                "totals": selectors.totals_of(points),
+                "repos": selectors.tenant_repository_totals(access=self.access, start=period.start, end=period.end),
+            }
+        ).data
+        if self.wants_csv:
+            return Response(data["results"])
+        return Response(data)
+
+
+class ReferrersView(TrafficAPIView):
+    csv_header = ["date", "referrer", "count", "uniques"]
+
+    @extend_schema(
+        operation_id="repository_referrers",
+        summary="Stored top-10 referrer snapshots (each covers GitHub's 14 days before its date)",
+        parameters=[FROM, TO, FORMAT],
+        responses={200: ReferrerSerializer(many=True), **ERRORS},
+        tags=["traffic"],
+    )
+    def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
+        repository = self.repository(owner, name)
+        period = self.date_range()
+        self.csv_name = f"{repository.owner}-{repository.name}-referrers"
+        rows = selectors.referrer_snapshots(
+            access=self.access, repository=repository, start=period.start, end=period.end
+        )
+        return Response(ReferrerSerializer(rows, many=True).data)
+
+
+class PathsView(TrafficAPIView):
+    csv_header = ["date", "path", "title", "count", "uniques"]
+
+    @extend_schema(
+        operation_id="repository_paths",
+        summary="Stored top-10 popular content snapshots (each covers GitHub's 14 days before its date)",
+        parameters=[FROM, TO, FORMAT],
+        responses={200: PathSerializer(many=True), **ERRORS},
+        tags=["traffic"],
+    )
+    def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
+        repository = self.repository(owner, name)
+        period = self.date_range()
+        self.csv_name = f"{repository.owner}-{repository.name}-paths"
+        rows = selectors.path_snapshots(access=self.access, repository=repository, start=period.start, end=period.end)
+        return Response(PathSerializer(rows, many=True).data)
+
+
+class StarsView(TrafficAPIView):
+    csv_header = ["date", "stars", "forks", "watchers"]
+
+    @extend_schema(
+        operation_id="repository_stars",
+        summary="Daily stars, forks and watchers (null on days no collection saw)",
+        parameters=[FROM, TO, FORMAT],
+        responses={200: MetricsPointSerializer(many=True), **ERRORS},
+        tags=["traffic"],
+    )
+    def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
+        repository = self.repository(owner, name)
+        period = self.date_range()
+        self.csv_name = f"{repository.owner}-{repository.name}-stars"
+        points = selectors.repository_metrics_series(
+            access=self.access, repository=repository, start=period.start, end=period.end
+        )
+        return Response(MetricsPointSerializer(points, many=True).data)

@@ -1,0 +1,532 @@
+"""Reads of stored traffic for the dashboard, the repository page, the traffic tables and the API.
+
+Every selector takes `access` (a TenantAccess) and starts from `access.repositories()`, so a
+repository-limited viewer sees only their repositories everywhere, totals included.
+
+Query shapes stay simple and constant in number: filter by `repository_id IN (…)` and a date range,
+aggregate in the database (`values().annotate()`, TruncWeek/TruncMonth), fetch once, then fill the
+buckets in Python. The number of queries never depends on how many repositories or days there are.
+
+Semantics (see stats.models): a bucket with no stored row is unknown → `None` (a gap), never 0.
+Unique counts are GitHub's own: per day from DailyTraffic, per week from WeeklyTraffic, none per
+month. They are never summed across days or repositories. For tenant-wide figures the dashboard
+therefore shows the *peak daily uniques* (the largest unique count GitHub reported for one
+repository on one day in the period) instead of a sum that would count a visitor many times.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from repos.models import Repository
+from stats.freshness import days_left
+from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
+from stats.periods import DateRange, Interval, bucket_start, bucket_starts
+from tenants.access import TenantAccess
+
+
+@dataclass(frozen=True)
+class TrafficPoint:
+    date: date
+    views: int | None
+    unique_views: int | None
+    clones: int | None
+    unique_clones: int | None
+
+
+@dataclass(frozen=True)
+class TrafficTotals:
+    views: int | None
+    clones: int | None
+
+
+@dataclass(frozen=True)
+class RepositoryTotals:
+    repository: Repository
+    views: int | None
+    clones: int | None
+    previous_views: int | None = None
+    spark: list[int | None] = field(default_factory=list)
+
+    @property
+    def full_name(self) -> str:
+        return self.repository.full_name
+
+    @property
+    def change(self) -> float | None:
+        return percent_change(self.views, self.previous_views)
+
+
+def percent_change(current: int | None, previous: int | None) -> float | None:
+    if current is None or not previous:
+        return None
+    return round((current - previous) * 100 / previous, 1)
+
+
+def _bucket_expression(interval: Interval, field_name: str = "date") -> object:
+    if interval == "week":
+        return TruncWeek(field_name)
+    if interval == "month":
+        return TruncMonth(field_name)
+    return None
+
+
+def _as_date(value: object) -> date:
+    # TruncWeek/TruncMonth give datetimes on some backends, dates on others.
+    return value.date() if hasattr(value, "date") and callable(value.date) else value  # type: ignore[return-value]
+
+
+def _daily(access: TenantAccess, start: date, end: date) -> QuerySet[DailyTraffic]:
+    return DailyTraffic.objects.filter(repository__in=access.repositories(), date__gte=start, date__lte=end)
+
+
+def _sum_or_none(values: Iterable[int | None]) -> int | None:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def first_stored_day(*, access: TenantAccess) -> date | None:
+    """The oldest day any visible repository has traffic for (anchors the "all time" period)."""
+    return DailyTraffic.objects.filter(repository__in=access.repositories()).aggregate(first=Min("date"))["first"]
+
+
+def repository_traffic_series(
+    *, access: TenantAccess, repository: Repository, interval: Interval, start: date, end: date
+) -> list[TrafficPoint]:
+    """One point per bucket in [start, end]; uniques per day (GitHub daily), week (GitHub weekly), month (None).
+
+    Week and month views/clones are the sum of the stored days of the bucket inside the range.
+    """
+    daily = _daily(access, start, end).filter(repository=repository)
+    points: list[TrafficPoint] = []
+    if interval == "day":
+        rows = {
+            row["date"]: row
+            for row in daily.values("date", "views", "unique_views", "clones", "unique_clones")
+        }
+        for day in bucket_starts(start, end, "day"):
+            row = rows.get(day)
+            points.append(
+                TrafficPoint(day, *(row[k] for k in ("views", "unique_views", "clones", "unique_clones")))
+                if row
+                else TrafficPoint(day, None, None, None, None)
+            )
+        return points
+    sums = {
+        _as_date(row["bucket"]): row
+        for row in daily.annotate(bucket=_bucket_expression(interval))
+        .values("bucket")
+        .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
+        .values("bucket", "views_sum", "clones_sum")
+    }
+    weekly: dict[date, tuple[int, int]] = {}
+    if interval == "week":
+        weekly = {
+            row["week_start"]: (row["unique_views"], row["unique_clones"])
+            for row in WeeklyTraffic.objects.filter(
+                repository__in=access.repositories(),
+                repository=repository,
+                week_start__gte=bucket_start(start, "week"),
+                week_start__lte=end,
+            ).values("week_start", "unique_views", "unique_clones")
+        }
+    for bucket in bucket_starts(start, end, interval):
+        row = sums.get(bucket)
+        uniques = weekly.get(bucket, (None, None))
+        points.append(
+            TrafficPoint(
+                bucket,
+                row["views_sum"] if row else None,
+                uniques[0],
+                row["clones_sum"] if row else None,
+                uniques[1],
+            )
+        )
+    return points
+
+
+def tenant_traffic_series(
+    *, access: TenantAccess, interval: Interval, start: date, end: date, repository_ids: Iterable[int] | None = None
+) -> list[TrafficPoint]:
+    """Views and clones of all visible repositories per bucket; uniques are None (never summed)."""
+    daily = _daily(access, start, end)
+    if repository_ids is not None:
+        daily = daily.filter(repository_id__in=list(repository_ids))
+    bucket = _bucket_expression(interval)
+    grouped = daily.annotate(bucket=bucket).values("bucket") if bucket is not None else daily.values("date")
+    key = "bucket" if bucket is not None else "date"
+    sums = {
+        _as_date(row[key]): row
+        for row in grouped.annotate(views_sum=Sum("views"), clones_sum=Sum("clones")).values(
+            key, "views_sum", "clones_sum"
+        )
+    }
+    points = []
+    for day in bucket_starts(start, end, interval):
+        row = sums.get(day)
+        points.append(
+            TrafficPoint(day, row["views_sum"] if row else None, None, row["clones_sum"] if row else None, None)
+        )
+    return points
+
+
+def totals_of(points: Iterable[TrafficPoint]) -> TrafficTotals:
+    points = list(points)
+    return TrafficTotals(
+        views=_sum_or_none(p.views for p in points), clones=_sum_or_none(p.clones for p in points)
+    )
+
+
+def tenant_repository_totals(
+    *,
+    access: TenantAccess,
+    start: date,
+    end: date,
+    previous: DateRange | None = None,
+    spark_interval: Interval | None = None,
+) -> list[RepositoryTotals]:
+    """Every visible repository with its views and clones in the range, busiest first.
+
+    With `previous`, also the previous period's views (for the change column); with
+    `spark_interval`, a small per-bucket views series for a sparkline. At most 3 queries.
+    """
+    repositories = sorted(access.repositories(), key=lambda repo: repo.full_name.lower())
+    range_start = previous.start if previous else start
+    current = Q(date__gte=start, date__lte=end)
+    sums = {
+        row["repository_id"]: row
+        for row in _daily(access, range_start, end)
+        .values("repository_id")
+        .annotate(
+            views_sum=Sum("views", filter=current),
+            clones_sum=Sum("clones", filter=current),
+            rows=Count("id", filter=current),
+            previous_views=Sum("views", filter=~current),
+        )
+    }
+    sparks: dict[int, dict[date, int]] = defaultdict(dict)
+    buckets: list[date] = []
+    if spark_interval:
+        buckets = bucket_starts(start, end, spark_interval)
+        bucket = _bucket_expression(spark_interval)
+        queryset = _daily(access, start, end)
+        key = "bucket" if bucket is not None else "date"
+        grouped = (
+            queryset.annotate(bucket=bucket).values("repository_id", "bucket")
+            if bucket is not None
+            else queryset.values("repository_id", "date")
+        )
+        for row in grouped.annotate(views_sum=Sum("views")).values("repository_id", key, "views_sum"):
+            sparks[row["repository_id"]][_as_date(row[key])] = row["views_sum"]
+    result = []
+    for repo in repositories:
+        row = sums.get(repo.pk)
+        has_current = bool(row and row["rows"])
+        if not repo.active and not has_current:
+            continue
+        result.append(
+            RepositoryTotals(
+                repository=repo,
+                views=row["views_sum"] if has_current else None,
+                clones=row["clones_sum"] if has_current else None,
+                previous_views=row["previous_views"] if row else None,
+                spark=[sparks[repo.pk].get(b) for b in buckets],
+            )
+        )
+    result.sort(key=lambda item: (item.views is None, -(item.views or 0), item.full_name.lower()))
+    return result
+
+
+@dataclass(frozen=True)
+class MetricCard:
+    key: str
+    label: str
+    value: int | None
+    previous: int | None
+    note: str = ""
+
+    @property
+    def change(self) -> float | None:
+        return percent_change(self.value, self.previous)
+
+
+def _stars_on(access: TenantAccess, day: date) -> int | None:
+    """Sum over visible repositories of the last known star count on or before `day` (1 query)."""
+    latest = RepositoryMetrics.objects.filter(repository=OuterRef("pk"), date__lte=day).order_by("-date")
+    values = access.repositories().annotate(
+        stars_then=Subquery(latest.values("stars")[:1], output_field=IntegerField())
+    ).values_list("stars_then", flat=True)
+    return _sum_or_none(values)
+
+
+def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCard]:
+    """The dashboard's metric cards for the period with the previous period for the change. 3 queries."""
+    previous = period.previous()
+    current = Q(date__gte=period.start, date__lte=period.end)
+    before = Q(date__gte=previous.start, date__lte=previous.end)
+    figures = _daily(access, previous.start, period.end).aggregate(
+        views=Sum("views", filter=current),
+        clones=Sum("clones", filter=current),
+        peak_unique_views=Max("unique_views", filter=current),
+        peak_unique_clones=Max("unique_clones", filter=current),
+        previous_views=Sum("views", filter=before),
+        previous_clones=Sum("clones", filter=before),
+        previous_peak_unique_views=Max("unique_views", filter=before),
+        previous_peak_unique_clones=Max("unique_clones", filter=before),
+    )
+    peak_note = "Busiest repository-day. GitHub's uniques cannot be added up across days or repositories."
+    return [
+        MetricCard("views", "Views", figures["views"], figures["previous_views"]),
+        MetricCard(
+            "unique_views", "Peak daily unique visitors", figures["peak_unique_views"],
+            figures["previous_peak_unique_views"], peak_note,
+        ),
+        MetricCard("clones", "Clones", figures["clones"], figures["previous_clones"]),
+        MetricCard(
+            "unique_clones", "Peak daily unique cloners", figures["peak_unique_clones"],
+            figures["previous_peak_unique_clones"], peak_note,
+        ),
+        MetricCard(
+            "stars", "Stars", _stars_on(access, period.end), _stars_on(access, previous.end),
+            "Total across repositories at the end of the period.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class TopEntry:
+    key: str
+    title: str
+    count: int
+    uniques: int | None
+    repositories: int
+
+
+def _latest_snapshots(
+    model: type[ReferrerSnapshot] | type[PathSnapshot], access: TenantAccess, start: date, end: date,
+    repository: Repository | None = None,
+) -> list:
+    """Each repository's most recent snapshot rows in the range: GitHub's top 10 of its last 14 days.
+
+    Older snapshots overlap the newer ones (each covers 14 days), so adding them would count twice.
+    """
+    scoped = model.objects.filter(repository__in=access.repositories(), date__gte=start, date__lte=end)
+    if repository is not None:
+        scoped = scoped.filter(repository=repository)
+    latest = {row["repository_id"]: row["last"] for row in scoped.values("repository_id").annotate(last=Max("date"))}
+    if not latest:
+        return []
+    rows = scoped.filter(repository_id__in=list(latest), date__in=set(latest.values()))
+    return [row for row in rows if latest.get(row.repository_id) == row.date]
+
+
+def top_referrers(
+    *, access: TenantAccess, start: date, end: date, repository: Repository | None = None, limit: int = 10
+) -> list[TopEntry]:
+    """Referrers of the latest snapshot of each repository; uniques only for a single repository."""
+    return _top(_latest_snapshots(ReferrerSnapshot, access, start, end, repository), "referrer", repository, limit)
+
+
+def top_paths(
+    *, access: TenantAccess, start: date, end: date, repository: Repository | None = None, limit: int = 10
+) -> list[TopEntry]:
+    return _top(_latest_snapshots(PathSnapshot, access, start, end, repository), "path", repository, limit)
+
+
+def _top(rows: list, key_field: str, repository: Repository | None, limit: int) -> list[TopEntry]:
+    merged: dict[str, dict] = {}
+    for row in rows:
+        key = getattr(row, key_field)
+        entry = merged.setdefault(
+            key, {"title": getattr(row, "title", "") or key, "count": 0, "uniques": 0, "repos": set()}
+        )
+        entry["count"] += row.count
+        entry["uniques"] += row.uniques
+        entry["repos"].add(row.repository_id)
+    entries = [
+        TopEntry(
+            key=key,
+            title=value["title"],
+            count=value["count"],
+            # One repository's snapshot carries GitHub's own uniques; across repositories they would be summed.
+            uniques=value["uniques"] if repository is not None else None,
+            repositories=len(value["repos"]),
+        )
+        for key, value in merged.items()
+    ]
+    entries.sort(key=lambda entry: (-entry.count, entry.key))
+    return entries[:limit]
+
+
+def referrer_snapshots(
+    *, access: TenantAccess, repository: Repository, start: date, end: date
+) -> QuerySet[ReferrerSnapshot]:
+    return ReferrerSnapshot.objects.filter(
+        repository__in=access.repositories(), repository=repository, date__gte=start, date__lte=end
+    ).order_by("date", "-count", "referrer")
+
+
+def path_snapshots(*, access: TenantAccess, repository: Repository, start: date, end: date) -> QuerySet[PathSnapshot]:
+    return PathSnapshot.objects.filter(
+        repository__in=access.repositories(), repository=repository, date__gte=start, date__lte=end
+    ).order_by("date", "-count", "path")
+
+
+def referrer_trend(
+    *, access: TenantAccess, repository: Repository, start: date, end: date, top: int = 5
+) -> dict[str, object]:
+    """The 14-day counts of the `top` referrers at each snapshot date, for a chart (1 query)."""
+    rows = list(referrer_snapshots(access=access, repository=repository, start=start, end=end))
+    dates = sorted({row.date for row in rows})
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[row.referrer] += row.count
+    names = sorted(totals, key=lambda name: (-totals[name], name))[:top]
+    values = {(row.referrer, row.date): row.count for row in rows}
+    return {
+        "labels": [day.isoformat() for day in dates],
+        "series": [{"label": name, "data": [values.get((name, day)) for day in dates]} for name in names],
+    }
+
+
+@dataclass(frozen=True)
+class MetricsPoint:
+    date: date
+    stars: int | None
+    forks: int | None
+    watchers: int | None
+
+
+def repository_metrics_series(
+    *, access: TenantAccess, repository: Repository, start: date, end: date
+) -> list[MetricsPoint]:
+    rows = {
+        row["date"]: row
+        for row in RepositoryMetrics.objects.filter(
+            repository__in=access.repositories(), repository=repository, date__gte=start, date__lte=end
+        ).values("date", "stars", "forks", "watchers")
+    }
+    return [
+        MetricsPoint(day, rows[day]["stars"], rows[day]["forks"], rows[day]["watchers"])
+        if day in rows
+        else MetricsPoint(day, None, None, None)
+        for day in bucket_starts(start, end, "day")
+    ]
+
+
+@dataclass(frozen=True)
+class CoverageDay:
+    date: date
+    known: bool
+
+
+def repository_coverage(
+    *, access: TenantAccess, repository: Repository, start: date, end: date
+) -> list[CoverageDay]:
+    """Which days of the range have stored traffic (known) and which are gaps (1 query)."""
+    known = set(_daily(access, start, end).filter(repository=repository).values_list("date", flat=True))
+    return [CoverageDay(day, day in known) for day in bucket_starts(start, end, "day")]
+
+
+def days_before_github_forgets(*, repository: Repository, today: date) -> int | None:
+    """Days left before the oldest day not yet collected falls out of GitHub's 14-day window."""
+    last = repository.last_success_at
+    return days_left(last_success_on=last.date() if last else None, today=today)
+
+
+# --- Traffic tables: one row per repository and bucket, paginated in the database ----------------
+
+TABLE_SORTS = {
+    "date": ("bucket", "repository__owner", "repository__name"),
+    "-date": ("-bucket", "repository__owner", "repository__name"),
+    "repo": ("repository__owner", "repository__name", "-bucket"),
+    "-repo": ("-repository__owner", "-repository__name", "-bucket"),
+    "views": ("views_sum", "-bucket"),
+    "-views": ("-views_sum", "-bucket"),
+    "clones": ("clones_sum", "-bucket"),
+    "-clones": ("-clones_sum", "-bucket"),
+}
+
+
+@dataclass(frozen=True)
+class TableRow:
+    repository: str
+    date: date
+    views: int
+    unique_views: int | None
+    clones: int
+    unique_clones: int | None
+
+
+def traffic_table_queryset(
+    *, access: TenantAccess, interval: Interval, start: date, end: date, search: str = "", sort: str = "-date"
+) -> QuerySet:
+    """Grouped rows (repository, bucket) with summed counts; only buckets with stored days appear."""
+    daily = _daily(access, start, end)
+    for term in search.split()[:5]:
+        owner, _, name = term.partition("/")
+        daily = (
+            daily.filter(repository__owner__icontains=owner, repository__name__icontains=name)
+            if name
+            else daily.filter(Q(repository__owner__icontains=term) | Q(repository__name__icontains=term))
+        )
+    names = ("repository_id", "repository__owner", "repository__name")
+    bucket = _bucket_expression(interval)
+    if bucket is None:
+        # Day rows are the stored rows themselves: one per repository and day, uniques are GitHub's.
+        grouped = daily.values(*names, "date").annotate(
+            bucket=Min("date"),
+            views_sum=Sum("views"),
+            clones_sum=Sum("clones"),
+            unique_views_max=Max("unique_views"),
+            unique_clones_max=Max("unique_clones"),
+        )
+    else:
+        grouped = (
+            daily.annotate(bucket=bucket)
+            .values(*names, "bucket")
+            .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
+        )
+    return grouped.order_by(*TABLE_SORTS.get(sort, TABLE_SORTS["-date"]))
+
+
+def traffic_table_rows(*, access: TenantAccess, interval: Interval, rows: Iterable[dict]) -> list[TableRow]:
+    """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query)."""
+    rows = list(rows)
+    weekly: dict[tuple[int, date], tuple[int, int]] = {}
+    if interval == "week" and rows:
+        weeks = {_as_date(row["bucket"]) for row in rows}
+        weekly = {
+            (w["repository_id"], w["week_start"]): (w["unique_views"], w["unique_clones"])
+            for w in WeeklyTraffic.objects.filter(
+                repository__in=access.repositories(),
+                repository_id__in={row["repository_id"] for row in rows},
+                week_start__in=weeks,
+            ).values("repository_id", "week_start", "unique_views", "unique_clones")
+        }
+    result = []
+    for row in rows:
+        bucket = _as_date(row["bucket"])
+        if interval == "day":
+            uniques: tuple[int | None, int | None] = (row["unique_views_max"], row["unique_clones_max"])
+        elif interval == "week":
+            uniques = weekly.get((row["repository_id"], bucket), (None, None))
+        else:
+            uniques = (None, None)
+        result.append(
+            TableRow(
+                repository=f"{row['repository__owner']}/{row['repository__name']}",
+                date=bucket,
+                views=row["views_sum"],
+                unique_views=uniques[0],
+                clones=row["clones_sum"],
+                unique_clones=uniques[1],
+            )
+        )
+    return result

@@ -1,0 +1,87 @@
+"""Output shapes of the traffic API (they also document the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class TrafficPointSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Start of the bucket: the day, the week's Monday or the month's 1st.")
+    views = serializers.IntegerField(allow_null=True, help_text="null: no collection covered this bucket.")
+    unique_views = serializers.IntegerField(
+        allow_null=True, help_text="GitHub's own uniques (daily or weekly); null for months."
+    )
+    clones = serializers.IntegerField(allow_null=True)
+    unique_clones = serializers.IntegerField(allow_null=True)
+
+
+class TotalsSerializer(serializers.Serializer):
+    views = serializers.IntegerField(allow_null=True)
+    clones = serializers.IntegerField(allow_null=True)
+
+
+class RepositoryTrafficSerializer(serializers.Serializer):
+    repo = serializers.CharField()
+    interval = serializers.ChoiceField(choices=["day", "week", "month"])
+    # "from" is a Python keyword, hence the source mapping.
+    from_ = serializers.DateField(source="start")
+    to = serializers.DateField(source="end")
+    results = TrafficPointSerializer(many=True)
+    totals = TotalsSerializer()
+
+    def to_representation(self, instance: object) -> dict:
+        data = super().to_representation(instance)
+        data["from"] = data.pop("from_")
+        return {key: data[key] for key in ("repo", "interval", "from", "to", "results", "totals")}
+
+
+class TenantTrafficPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    views = serializers.IntegerField(allow_null=True)
+    clones = serializers.IntegerField(allow_null=True)
+
+
+class RepositoryTotalsSerializer(serializers.Serializer):
+    full_name = serializers.CharField()
+    views = serializers.IntegerField(allow_null=True)
+    clones = serializers.IntegerField(allow_null=True)
+
+
+class TenantTrafficSerializer(serializers.Serializer):
+    interval = serializers.ChoiceField(choices=["day", "week", "month"])
+    from_ = serializers.DateField(source="start")
+    to = serializers.DateField(source="end")
+    results = TenantTrafficPointSerializer(many=True)
+    totals = TotalsSerializer()
+    repos = RepositoryTotalsSerializer(many=True)
+
+    def to_representation(self, instance: object) -> dict:
+        data = super().to_representation(instance)
+        data["from"] = data.pop("from_")
+        return {key: data[key] for key in ("interval", "from", "to", "results", "totals", "repos")}
+
+
+class ReferrerSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Day of the snapshot (covers GitHub's 14 days before it).")
+    referrer = serializers.CharField()
+    count = serializers.IntegerField()
+    uniques = serializers.IntegerField()
+
+
+class PathSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    path = serializers.CharField()
+    title = serializers.CharField()
+    count = serializers.IntegerField()
+    uniques = serializers.IntegerField()
+
+
+class MetricsPointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    stars = serializers.IntegerField(allow_null=True)
+    forks = serializers.IntegerField(allow_null=True)
+    watchers = serializers.IntegerField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
