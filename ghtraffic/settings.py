@@ -140,9 +140,18 @@ OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and (OIDC_OP_ISSUER or OIDC_OP_AUTHORIZATI
 OIDC_ALLOW_SELF_SIGNUP = env_bool("OIDC_ALLOW_SELF_SIGNUP", False)
 PASSWORD_LOGIN_ENABLED = env_bool("PASSWORD_LOGIN_ENABLED", True)
 
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
-if OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS.insert(0, "tenants.oidc.TenantOIDCBackend")
+# Both backends are always installed; each checks OIDC_ENABLED / PASSWORD_LOGIN_ENABLED at call time.
+AUTHENTICATION_BACKENDS = ["tenants.backends.PasswordBackend", "tenants.oidc.TenantOIDCBackend"]
+OIDC_CALLBACK_CLASS = "tenants.oidc.TenantOIDCCallbackView"
+OIDC_AUTHENTICATE_CLASS = "tenants.oidc.TenantOIDCAuthenticationRequestView"
+OIDC_OP_LOGOUT_URL_METHOD = "tenants.oidc.provider_logout_url"
+OIDC_STORE_ID_TOKEN = True  # needed as id_token_hint for RP-initiated logout
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600)
+# Failed password logins allowed per username + client IP within the window (seconds).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

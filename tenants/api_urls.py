@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tenants import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("tenants/", api.TenantListView.as_view(), name="api-tenants"),
+    path("t/<slug:tenant_slug>/members/", api.MemberListView.as_view(), name="api-members"),
+    path("t/<slug:tenant_slug>/github-credential/", api.GitHubCredentialView.as_view(), name="api-github-credential"),
+]

@@ -1,0 +1,190 @@
+"""Tenants API: the caller's tenants, a tenant's members, its GitHub credential (write-only)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenants import selectors, services
+from tenants.access import TenantAccess
+from tenants.models import Invitation, Membership, Role, Tenant
+from tenants.permissions import TenantRole
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+
+
+ERRORS = {
+    400: OpenApiResponse(ApiErrorSerializer, description="Invalid input; the message names the parameter."),
+    401: OpenApiResponse(ApiErrorSerializer, description="Not authenticated."),
+    403: OpenApiResponse(ApiErrorSerializer, description="Your role does not allow this."),
+    404: OpenApiResponse(ApiErrorSerializer, description="Unknown tenant, or not a member."),
+}
+
+
+def _access(request: Request) -> TenantAccess:
+    return request.tenant_access  # type: ignore[attr-defined]
+
+
+class TenantSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=200)
+    role = serializers.CharField(read_only=True)
+
+
+class TenantListView(APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="tenants_list",
+        summary="Tenants you are a member of, with your role",
+        responses={200: TenantSerializer(many=True), 401: ERRORS[401]},
+        tags=["tenants"],
+    )
+    def get(self, request: Request) -> Response:
+        memberships = Membership.objects.filter(user=request.user).select_related("tenant").order_by("tenant__name")
+        data = [{"slug": m.tenant.slug, "name": m.tenant.name, "role": m.role} for m in memberships]
+        return Response(data)
+
+    @extend_schema(
+        operation_id="tenants_create",
+        summary="Create a tenant (site staff only); you become its admin",
+        request=TenantSerializer,
+        responses={201: TenantSerializer, **ERRORS},
+        tags=["tenants"],
+    )
+    def post(self, request: Request) -> Response:
+        if not request.user.is_staff:
+            raise PermissionDenied("only site staff can create tenants")
+        serializer = TenantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slug = serializer.validated_data["slug"]
+        if Tenant.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": "already taken"})
+        try:
+            tenant = services.tenant_create(slug=slug, name=serializer.validated_data["name"], admin=request.user)
+        except IntegrityError:
+            raise ValidationError({"slug": "already taken"}) from None
+        return Response({"slug": tenant.slug, "name": tenant.name, "role": Role.ADMIN.value}, status=201)
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    repositories = serializers.ListField(
+        child=serializers.CharField(), help_text="owner/name of the repositories a limited viewer may see; empty: all"
+    )
+
+
+class InviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+
+
+class InviteResultSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.CharField()
+    status = serializers.ChoiceField(choices=["member", "invited"])
+
+
+class MemberListView(APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [TenantRole(Role.VIEWER, write=Role.ADMIN)]
+
+    @extend_schema(
+        operation_id="members_list",
+        summary="Members of the tenant",
+        responses={200: MemberSerializer(many=True), **ERRORS},
+        tags=["members"],
+    )
+    def get(self, request: Request, tenant_slug: str) -> Response:
+        access = _access(request)
+        # A limited viewer must not learn the names of repositories hidden from them.
+        visible = set(access.repositories().values_list("pk", flat=True))
+        data = [
+            {
+                "username": m.user.get_username(),
+                "email": m.user.email,
+                "role": m.role,
+                "repositories": sorted(r.full_name for r in m.limited_to.all() if r.pk in visible),
+            }
+            for m in selectors.members_list(access=access)
+        ]
+        return Response(data)
+
+    @extend_schema(
+        operation_id="members_invite",
+        summary="Invite an e-mail with a role (admin): a known user joins at once, others at first login",
+        request=InviteSerializer,
+        responses={201: InviteResultSerializer, **ERRORS},
+        tags=["members"],
+    )
+    def post(self, request: Request, tenant_slug: str) -> Response:
+        serializer = InviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = services.invitation_create(
+                tenant=_access(request).tenant,
+                email=serializer.validated_data["email"],
+                role=serializer.validated_data["role"],
+                invited_by=request.user,
+            )
+        except services.TenantRuleError as exc:
+            raise ValidationError({"email": str(exc)}) from None
+        if isinstance(result, Invitation):
+            body = {"email": result.email, "role": result.role, "status": "invited"}
+        else:
+            body = {"email": result.user.email, "role": result.role, "status": "member"}
+        return Response(body, status=201)
+
+
+class CredentialStatusSerializer(serializers.Serializer):
+    configured = serializers.BooleanField()
+    last4 = serializers.CharField(allow_null=True)
+
+
+class CredentialWriteSerializer(serializers.Serializer):
+    token = serializers.CharField(write_only=True, trim_whitespace=True)
+    api_url = serializers.URLField(required=False, allow_blank=True, default="")
+
+
+class GitHubCredentialView(APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [TenantRole(Role.VIEWER, write=Role.ADMIN)]
+
+    @extend_schema(
+        operation_id="github_credential_status",
+        summary="Whether a GitHub token is configured (never the token itself)",
+        responses={200: CredentialStatusSerializer, **ERRORS},
+        tags=["tenants"],
+    )
+    def get(self, request: Request, tenant_slug: str) -> Response:
+        credential = selectors.github_credential_get(access=_access(request))
+        return Response({"configured": credential is not None, "last4": credential.token_last4 if credential else None})
+
+    @extend_schema(
+        operation_id="github_credential_set",
+        summary="Set or replace the tenant's GitHub token (admin; write-only)",
+        request=CredentialWriteSerializer,
+        responses={204: None, **ERRORS},
+        tags=["tenants"],
+    )
+    def put(self, request: Request, tenant_slug: str) -> Response:
+        serializer = CredentialWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.github_credential_set(
+            tenant=_access(request).tenant,
+            token=serializer.validated_data["token"],
+            api_url=serializer.validated_data["api_url"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

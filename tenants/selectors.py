@@ -1,0 +1,40 @@
+"""Reads for tenants and members. Tenant-scoped reads take a TenantAccess (`access=`)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from tenants.access import TenantAccess
+from tenants.models import GitHubCredential, Invitation, Membership, Tenant
+
+
+def user_tenants(*, user: AbstractBaseUser) -> QuerySet[Tenant]:
+    return Tenant.objects.filter(memberships__user=user).order_by("name", "slug")
+
+
+def members_list(*, access: TenantAccess) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(tenant=access.tenant)
+        .select_related("user")
+        .prefetch_related("limited_to")
+        .order_by("user__username")
+    )
+
+
+def member_get(*, access: TenantAccess, membership_id: int) -> Membership:
+    """A membership of the access's tenant, or 404."""
+    return get_object_or_404(Membership.objects.select_related("user"), tenant=access.tenant, pk=membership_id)
+
+
+def invitations_pending(*, access: TenantAccess) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(tenant=access.tenant, accepted_at__isnull=True).order_by("email")
+
+
+def invitation_get(*, access: TenantAccess, invitation_id: int) -> Invitation:
+    return get_object_or_404(Invitation, tenant=access.tenant, pk=invitation_id, accepted_at__isnull=True)
+
+
+def github_credential_get(*, access: TenantAccess) -> GitHubCredential | None:
+    return GitHubCredential.objects.filter(tenant=access.tenant).first()
