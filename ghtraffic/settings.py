@@ -236,7 +236,8 @@ if not FIELD_ENCRYPTION_KEYS:
 # --- Workers (django-q2) --------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 Q_CLUSTER: dict[str, object] = {
-    "name": "ghtraffic",
+    # One name per site: it keys the Redis queue and salts queued payloads (web and workers must agree).
+    "name": env_str("Q_NAME", "ghtraffic"),
     "workers": env_int("Q_WORKERS", 2),
     "timeout": env_int("Q_TIMEOUT", 1800),
     "retry": env_int("Q_TIMEOUT", 1800) + 60,
