@@ -88,3 +88,20 @@ def repository_set_active(*, repository: Repository, active: bool) -> Repository
 def repository_remove(*, repository: Repository) -> None:
     """Stop following and delete the stored history of the repository (no undo)."""
     repository.delete()
+
+
+class ImportUnavailable(Exception):
+    """The repository list cannot be fetched (no credential, GitHub error); the message says what to do."""
+
+
+def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple[str, int | None]]:
+    """(full_name, github_id) of every repository the tenant's token can access (or the org's), paginated."""
+    from stats import github  # the collection engine's client; imported late to keep repos independent
+
+    client_for = getattr(github, "client_for_tenant", None)
+    try:
+        client = client_for(tenant) if client_for else github.GitHubClient.for_tenant(tenant)
+        found = client.list_repositories(org=org)
+    except Exception as error:  # any GitHub/credential failure becomes a message for the user
+        raise ImportUnavailable(f"Could not list repositories from GitHub: {error}") from error
+    return [(info.full_name, getattr(info, "github_id", None) or getattr(info, "id", None)) for info in found]

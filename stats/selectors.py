@@ -271,8 +271,8 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
     current = Q(date__gte=period.start, date__lte=period.end)
     before = Q(date__gte=previous.start, date__lte=previous.end)
     figures = _daily(access, previous.start, period.end).aggregate(
-        views=Sum("views", filter=current),
-        clones=Sum("clones", filter=current),
+        sum_views=Sum("views", filter=current),
+        sum_clones=Sum("clones", filter=current),
         peak_unique_views=Max("unique_views", filter=current),
         peak_unique_clones=Max("unique_clones", filter=current),
         previous_views=Sum("views", filter=before),
@@ -282,12 +282,12 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
     )
     peak_note = "Busiest repository-day. GitHub's uniques cannot be added up across days or repositories."
     return [
-        MetricCard("views", "Views", figures["views"], figures["previous_views"]),
+        MetricCard("views", "Views", figures["sum_views"], figures["previous_views"]),
         MetricCard(
             "unique_views", "Peak daily unique visitors", figures["peak_unique_views"],
             figures["previous_peak_unique_views"], peak_note,
         ),
-        MetricCard("clones", "Clones", figures["clones"], figures["previous_clones"]),
+        MetricCard("clones", "Clones", figures["sum_clones"], figures["previous_clones"]),
         MetricCard(
             "unique_clones", "Peak daily unique cloners", figures["peak_unique_clones"],
             figures["previous_peak_unique_clones"], peak_note,
@@ -391,7 +391,8 @@ def referrer_trend(
     values = {(row.referrer, row.date): row.count for row in rows}
     return {
         "labels": [day.isoformat() for day in dates],
-        "series": [{"label": name, "data": [values.get((name, day)) for day in dates]} for name in names],
+        "unit": "day",
+        "datasets": [{"label": name, "data": [values.get((name, day)) for day in dates]} for name in names],
     }
 
 

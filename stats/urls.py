@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from stats import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.tenant_dashboard, name="tenant-dashboard"),
+    path("traffic/", views.traffic_tables, name="traffic-tables"),
+]

@@ -1,0 +1,187 @@
+"""Tenant dashboard and traffic tables (server-rendered; charts are drawn by static/js/charts.js
+from `<script type="application/json">` blocks, since the CSP forbids inline scripts)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from stats import selectors
+from stats.csv_export import csv_lines
+from stats.periods import (
+    INTERVALS,
+    PERIOD_LABELS,
+    DateRange,
+    Interval,
+    ParameterError,
+    default_interval,
+    parse_range,
+    today_utc,
+)
+from tenants.access import TenantAccess
+from tenants.models import GitHubCredential
+
+TABLE_PAGE_SIZE = 50
+CSV_CHUNK = 2000
+
+
+def _access(request: HttpRequest) -> TenantAccess:
+    return request.tenant_access  # type: ignore[attr-defined]
+
+
+def ui_range(request: HttpRequest, *, access: TenantAccess, today: date | None = None) -> tuple[DateRange, str]:
+    """The period in the URL (period, from, to, interval); on a bad value the default and the message."""
+    first_day = selectors.first_stored_day(access=access) if request.GET.get("period") == "all" else None
+    try:
+        return parse_range(request.GET, today=today, first_day=first_day, allow_period=True), ""
+    except ParameterError as error:
+        return parse_range({}, today=today, allow_period=True), str(error)
+
+
+def query_url(params: Mapping[str, str], **changes: str | None) -> str:
+    merged = {key: value for key, value in params.items() if value}
+    for key, value in changes.items():
+        if value:
+            merged[key] = value
+        else:
+            merged.pop(key, None)
+    return "?" + urlencode(merged) if merged else "?"
+
+
+def period_context(request: HttpRequest, period: DateRange) -> dict[str, Any]:
+    """Links of the period picker and the interval switch, keeping the rest of the URL state."""
+    params = {key: request.GET.get(key, "") for key in request.GET}
+    params.pop("page", None)
+    periods = [
+        {
+            "key": key,
+            "label": label,
+            "url": query_url(params, period=key, interval=None, **{"from": None, "to": None}),
+            "current": period.period == key,
+        }
+        for key, label in PERIOD_LABELS.items()
+    ]
+    intervals = [
+        {
+            "key": key,
+            "label": key.capitalize(),
+            "url": query_url(params, interval=key),
+            "current": period.interval == key,
+        }
+        for key in INTERVALS
+    ]
+    hidden = {key: value for key, value in params.items() if key not in {"from", "to", "period", "page"} and value}
+    return {
+        "period": period,
+        "period_links": periods,
+        "interval_links": intervals,
+        "period_hidden": hidden,
+        "period_label": PERIOD_LABELS.get(period.period, "Custom range"),
+    }
+
+
+def chart_spec(points: list[Any], series: list[tuple[str, str]], interval: Interval) -> dict[str, Any]:
+    """The JSON charts.js draws: labels, one dataset per (attribute, label); None stays null (a gap)."""
+    return {
+        "labels": [point.date.isoformat() for point in points],
+        "unit": interval,
+        "datasets": [{"label": label, "data": [getattr(point, attr) for point in points]} for attr, label in series],
+    }
+
+
+def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None = None) -> HttpResponse:
+    access = _access(request)
+    today = today_utc(today)
+    period, error = ui_range(request, access=access, today=today)
+    points = selectors.tenant_traffic_series(
+        access=access, interval=period.interval, start=period.start, end=period.end
+    )
+    repositories = selectors.tenant_repository_totals(
+        access=access,
+        start=period.start,
+        end=period.end,
+        previous=period.previous(),
+        spark_interval=default_interval(period.days),
+    )
+    has_repositories = access.repositories().exists()
+    context = {
+        **period_context(request, period),
+        "error": error,
+        "cards": selectors.dashboard_cards(access=access, period=period),
+        "chart": chart_spec(points, [("views", "Views"), ("clones", "Clones")], period.interval),
+        "has_data": any(point.views is not None for point in points),
+        "has_repositories": has_repositories,
+        "has_credential": GitHubCredential.objects.filter(tenant=access.tenant).exists(),
+        "repositories": repositories,
+        "referrers": selectors.top_referrers(access=access, start=period.start, end=period.end),
+        "paths": selectors.top_paths(access=access, start=period.start, end=period.end),
+        "can_manage": access.has_role("maintainer"),
+    }
+    return render(request, "stats/dashboard.html", context)
+
+
+TABLE_HEADER = ["repo", "date", "views", "unique_views", "clones", "unique_clones"]
+
+
+def _table_csv(access: TenantAccess, period: DateRange, queryset: Any) -> Iterator[list[object]]:
+    chunk: list[dict] = []
+    for row in queryset.iterator(chunk_size=CSV_CHUNK):
+        chunk.append(row)
+        if len(chunk) >= CSV_CHUNK:
+            yield from _csv_rows(access, period, chunk)
+            chunk = []
+    yield from _csv_rows(access, period, chunk)
+
+
+def _csv_rows(access: TenantAccess, period: DateRange, chunk: list[dict]) -> Iterator[list[object]]:
+    for row in selectors.traffic_table_rows(access=access, interval=period.interval, rows=chunk):
+        yield [row.repository, row.date, row.views, row.unique_views, row.clones, row.unique_clones]
+
+
+def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = None) -> HttpResponse:
+    """One row per repository and bucket, sorted, searched and paginated in the database."""
+    access = _access(request)
+    period, error = ui_range(request, access=access, today=today)
+    search = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", "-date")
+    if sort not in selectors.TABLE_SORTS:
+        sort = "-date"
+    queryset = selectors.traffic_table_queryset(
+        access=access, interval=period.interval, start=period.start, end=period.end, search=search, sort=sort
+    )
+    if request.GET.get("format") == "csv":
+        lines = csv_lines(TABLE_HEADER, _table_csv(access, period, queryset))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"{access.tenant.slug}-traffic-{period.interval}-{period.start}-{period.end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    page = Paginator(queryset, TABLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    params = {key: request.GET.get(key, "") for key in request.GET}
+    columns = [("repo", "Repository"), ("date", "Date"), ("views", "Views"), ("clones", "Clones")]
+    sort_links = {
+        key: {
+            "label": label,
+            "url": query_url(params, sort=(key if sort == f"-{key}" else f"-{key}"), page=None),
+            "direction": "descending" if sort == f"-{key}" else "ascending" if sort == key else "none",
+        }
+        for key, label in columns
+    }
+    context = {
+        **period_context(request, period),
+        "error": error,
+        "rows": selectors.traffic_table_rows(access=access, interval=period.interval, rows=page.object_list),
+        "page": page,
+        "search": search,
+        "sort": sort,
+        "sort_links": sort_links,
+        "csv_url": query_url(params, format="csv", page=None),
+        "prev_url": query_url(params, page=str(page.previous_page_number())) if page.has_previous() else "",
+        "next_url": query_url(params, page=str(page.next_page_number())) if page.has_next() else "",
+    }
+    return render(request, "stats/traffic_tables.html", context)
