@@ -12,7 +12,6 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/profile/token/", views.api_token_create, name="api-token-create"),
     path("accounts/profile/token/revoke/", views.api_token_revoke, name="api-token-revoke"),
-    path("t/<slug:tenant_slug>/", views.dashboard_placeholder, name="tenant-dashboard"),
     path("t/<slug:tenant_slug>/settings/", views.tenant_settings, name="tenant-settings"),
     path("t/<slug:tenant_slug>/settings/members/", views.members, name="tenant-members"),
     path(

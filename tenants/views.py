@@ -38,10 +38,6 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-def dashboard_placeholder(request: HttpRequest, tenant_slug: str) -> HttpResponse:
-    return render(request, "tenants/picker.html", {"tenants": [request.tenant_access.tenant]})  # type: ignore[attr-defined]
-
-
 class LoginView(auth_views.LoginView):
     """Shows the enabled login methods; password attempts are throttled (429 when over the limit)."""
 
