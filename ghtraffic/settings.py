@@ -188,7 +188,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"] + ([OIDC_OP_ISSUER] if OIDC_OP_ISSUER else []),
+        # Logout is a form POST that redirects to the provider's end_session endpoint.
+        "form-action": ["'self'"] + [url for url in (OIDC_OP_ISSUER, OIDC_OP_LOGOUT_ENDPOINT) if url],
         "base-uri": ["'self'"],
     }
 }
