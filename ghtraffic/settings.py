@@ -220,6 +220,8 @@ COLLECT_CONCURRENCY = env_int("COLLECT_CONCURRENCY", 8)
 # A rate-limit wait shorter than this is slept through; a longer one stops the run cleanly.
 COLLECT_MAX_RATE_LIMIT_WAIT = env_int("COLLECT_MAX_RATE_LIMIT_WAIT", 60)
 COLLECT_MIN_INTERVAL = env_int("COLLECT_MIN_INTERVAL", 600)
+# Repositories per queued task: small batches spread one run over every worker.
+COLLECT_BATCH_SIZE = env_int("COLLECT_BATCH_SIZE", 4)
 COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "30 23 * * *")
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
 
