@@ -20,6 +20,8 @@ class PasswordBackend(ModelBackend):
             return None
         ip = client_ip(request)
         if login_throttled(username=username, ip=ip):
+            if request is not None:
+                request.login_throttled = True  # type: ignore[attr-defined]  # read by LoginView
             # PermissionDenied stops django.contrib.auth.authenticate() from trying other backends.
             raise PermissionDenied("too many failed login attempts")
         user = super().authenticate(request, username=username, password=password, **kwargs)

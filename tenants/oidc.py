@@ -85,11 +85,12 @@ def oidc_setting(name: str, *default: Any) -> Any:
 
 def provider_logout_url(request: HttpRequest) -> str:
     """OIDC_OP_LOGOUT_URL_METHOD: end the provider session too (RP-initiated logout) when it supports it."""
-    after = request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL))
+    after = resolve_url(settings.LOGOUT_REDIRECT_URL)
     id_token = request.session.get("oidc_id_token")
-    endpoint = oidc_setting("OIDC_OP_LOGOUT_ENDPOINT", None) if oidc_enabled() else None
-    if not endpoint or not id_token:
+    endpoint = oidc_setting("OIDC_OP_LOGOUT_ENDPOINT", None) if oidc_enabled() and id_token else None
+    if not endpoint:
         return after
+    after = request.build_absolute_uri(after)
     query = urlencode(
         {"id_token_hint": id_token, "post_logout_redirect_uri": after, "client_id": settings.OIDC_RP_CLIENT_ID}
     )

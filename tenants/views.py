@@ -17,7 +17,6 @@ from tenants.decorators import tenant_role_required
 from tenants.forms import CredentialForm, InviteForm, RepositoryLimitForm, RoleForm, TenantRenameForm
 from tenants.models import Invitation, Role
 from tenants.oidc import oidc_enabled
-from tenants.throttle import client_ip, login_throttled
 
 
 @login_required
@@ -57,8 +56,7 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        username = self.request.POST.get("username", "")
-        if login_throttled(username=username, ip=client_ip(self.request)):
+        if getattr(self.request, "login_throttled", False):
             form.errors.clear()
             form.add_error(None, "Too many failed login attempts. Try again later.")
             return self.render_to_response(self.get_context_data(form=form), status=429)

@@ -1,0 +1,128 @@
+"""Login page, password login throttling, `/` routing, tenant switcher, profile API token."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from tenants.models import Membership, Role, Tenant
+
+from .conftest import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_it_shows_the_password_form_and_no_sso_button_by_default(db, settings) -> None:
+    settings.OIDC_ENABLED = False
+    page = Client().get("/accounts/login/").content.decode()
+    assert 'name="password"' in page
+    assert "single sign-on" not in page
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_it_shows_only_the_sso_button_when_password_login_is_off(db, settings) -> None:
+    settings.OIDC_ENABLED = True
+    settings.PASSWORD_LOGIN_ENABLED = False
+    page = Client().get("/accounts/login/").content.decode()
+    assert "Log in with single sign-on" in page
+    assert 'name="password"' not in page
+
+
+def test_it_refuses_password_login_when_disabled(world, settings) -> None:
+    settings.PASSWORD_LOGIN_ENABLED = False
+    response = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "_auth_user_id" not in Client().session
+
+
+def test_it_logs_in_with_a_password_and_goes_to_the_only_tenant(world) -> None:
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/")["Location"] == "/t/acme/"
+
+
+def test_it_throttles_repeated_failed_logins_per_username_and_ip(world, settings) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+        assert response.status_code == 200
+    # Over the limit: even the right password is refused, with 429.
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another client IP is not affected.
+    other = Client(REMOTE_ADDR="10.9.8.7")
+    assert other.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+    # Once the window is over (cache entry expired), the user can log in again.
+    cache.clear()
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+
+
+def test_it_resets_the_failure_count_after_a_successful_login(world, settings) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 2
+    client = Client()
+    client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+    client.logout()
+    client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
+
+
+def test_it_shows_a_picker_and_a_switcher_to_members_of_several_tenants(world) -> None:
+    Membership.objects.create(user=world.owner_a, tenant=world.tenant_b, role=Role.VIEWER)
+    client = world.client_for(world.owner_a)
+    page = client.get("/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "/t/acme/" in body and "/t/globex/" in body
+    assert 'name="tenant"' in body  # the switcher's <select>
+    assert client.get("/switch/", {"tenant": "globex"})["Location"] == "/t/globex/"
+    # A tenant the user is not in is never a switch target.
+    Tenant.objects.create(slug="initech", name="Initech")
+    assert client.get("/switch/", {"tenant": "initech"})["Location"] == "/"
+
+
+def test_it_tells_users_without_a_tenant_to_ask_for_an_invitation(world) -> None:
+    Membership.objects.filter(user=world.viewer_a).delete()
+    body = world.client_for(world.viewer_a).get("/").content.decode()
+    assert "Ask a tenant admin to invite you" in body
+
+
+def test_it_shows_the_no_access_page_without_data(world) -> None:
+    body = Client().get("/accounts/no-access/").content.decode()
+    assert "No access yet" in body and "Acme" not in body
+
+
+def test_it_creates_shows_once_and_revokes_an_api_token(world) -> None:
+    client = world.client_for(world.viewer_a)
+    assert "You have no API token" in client.get("/accounts/profile/").content.decode()
+    response = client.post("/accounts/profile/token/")
+    token = Token.objects.get(user=world.viewer_a)
+    assert token.key in response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    # Never shown again.
+    assert token.key not in client.get("/accounts/profile/").content.decode()
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert api.get("/api/v1/t/acme/members/").status_code == 200
+    assert api.get("/api/v1/t/globex/members/").status_code == 404
+    client.post("/accounts/profile/token/revoke/")
+    assert not Token.objects.filter(user=world.viewer_a).exists()
+    assert api.get("/api/v1/t/acme/members/").status_code == 401
+
+
+def test_it_logs_out_only_by_post(world) -> None:
+    client = world.client_for(world.viewer_a)
+    assert client.get("/accounts/logout/").status_code == 405
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert client.get("/")["Location"].startswith("/accounts/login/")
