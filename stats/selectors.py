@@ -158,20 +158,22 @@ def tenant_traffic_series(
     daily = _daily(access, start, end)
     if repository_ids is not None:
         daily = daily.filter(repository_id__in=list(repository_ids))
-    bucket = _bucket_expression(interval)
-    grouped = daily.annotate(bucket=bucket).values("bucket") if bucket is not None else daily.values("date")
-    key = "bucket" if bucket is not None else "date"
-    sums = {
-        _as_date(row[key]): row
-        for row in grouped.annotate(views_sum=Sum("views"), clones_sum=Sum("clones")).values(
-            key, "views_sum", "clones_sum"
-        )
-    }
+    # Group by the plain date in SQL and fold days into weeks/months here: TruncWeek/TruncMonth call a
+    # Python function per row on SQLite (4x slower at 1,000 repositories), and grouping by the column
+    # is cheaper on PostgreSQL too (bench/README.md). At most 5 years of days come back.
+    sums: dict[date, list[int]] = {}
+    for day, views, clones in (
+        daily.values("date").annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
+        .values_list("date", "views_sum", "clones_sum")
+    ):
+        bucket_sums = sums.setdefault(bucket_start(day, interval), [0, 0])
+        bucket_sums[0] += views
+        bucket_sums[1] += clones
     points = []
-    for day in bucket_starts(start, end, interval):
-        row = sums.get(day)
+    for bucket in bucket_starts(start, end, interval):
+        found = sums.get(bucket)
         points.append(
-            TrafficPoint(day, row["views_sum"] if row else None, None, row["clones_sum"] if row else None, None)
+            TrafficPoint(bucket, found[0] if found else None, None, found[1] if found else None, None)
         )
     return points
 
@@ -199,16 +201,20 @@ def tenant_repository_totals(
     repositories = sorted(access.repositories(), key=lambda repo: repo.full_name.lower())
     range_start = previous.start if previous else start
     current = Q(date__gte=start, date__lte=end)
+    # Without a previous period every row is current: plain sums, no per-row FILTER (4x faster on SQLite).
+    aggregates = (
+        {
+            "views_sum": Sum("views", filter=current),
+            "clones_sum": Sum("clones", filter=current),
+            "rows": Count("id", filter=current),
+            "previous_views": Sum("views", filter=~current),
+        }
+        if previous
+        else {"views_sum": Sum("views"), "clones_sum": Sum("clones"), "rows": Count("id")}
+    )
     sums = {
         row["repository_id"]: row
-        for row in _daily(access, range_start, end)
-        .values("repository_id")
-        .annotate(
-            views_sum=Sum("views", filter=current),
-            clones_sum=Sum("clones", filter=current),
-            rows=Count("id", filter=current),
-            previous_views=Sum("views", filter=~current),
-        )
+        for row in _daily(access, range_start, end).values("repository_id").annotate(**aggregates)
     }
     sparks: dict[int, dict[date, int]] = defaultdict(dict)
     buckets: list[date] = []
@@ -235,7 +241,7 @@ def tenant_repository_totals(
                 repository=repo,
                 views=row["views_sum"] if has_current else None,
                 clones=row["clones_sum"] if has_current else None,
-                previous_views=row["previous_views"] if row else None,
+                previous_views=row.get("previous_views") if row else None,
                 spark=[sparks[repo.pk].get(b) for b in buckets],
             )
         )
@@ -280,7 +286,7 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
         previous_peak_unique_views=Max("unique_views", filter=before),
         previous_peak_unique_clones=Max("unique_clones", filter=before),
     )
-    peak_note = "Busiest repository-day. GitHub's uniques cannot be added up across days or repositories."
+    peak_note = "Busiest repository-day (uniques cannot be added up)."
     return [
         MetricCard("views", "Views", figures["sum_views"], figures["previous_views"]),
         MetricCard(
@@ -294,7 +300,7 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
         ),
         MetricCard(
             "stars", "Stars", _stars_on(access, period.end), _stars_on(access, previous.end),
-            "Total across repositories at the end of the period.",
+            "All repositories, at the end of the period.",
         ),
     ]
 

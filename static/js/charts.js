@@ -33,7 +33,12 @@
         fill: index === 0 ? "origin" : false,
         borderWidth: index === 0 ? 2.5 : 2,
         borderDash: index === 0 ? [] : (spec.datasets.length === 2 ? [5, 4] : []),
-        pointRadius: single || labels.length < 40 ? 2.5 : 0,
+        // Dense series hide points, but a value with gaps on both sides is drawn as a dot.
+        pointRadius: function (ctx) {
+          if (single || labels.length < 40) { return 2.5; }
+          var i = ctx.dataIndex, d = set.data;
+          return d[i] !== null && (d[i - 1] === null || i === 0) && (d[i + 1] === null || i === d.length - 1) ? 2.5 : 0;
+        },
         pointHoverRadius: 5,
         tension: 0.25,
         spanGaps: false

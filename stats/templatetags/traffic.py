@@ -29,7 +29,7 @@ def compact(value: int | None) -> str:
 @register.filter
 def change_text(value: float | None) -> str:
     if value is None:
-        return "no comparison"
+        return "—"
     if value == 0:
         return "no change"
     sign = "+" if value > 0 else MINUS
