@@ -23,16 +23,10 @@ class TotalsSerializer(serializers.Serializer):
 class RepositoryTrafficSerializer(serializers.Serializer):
     repo = serializers.CharField()
     interval = serializers.ChoiceField(choices=["day", "week", "month"])
-    # "from" is a Python keyword, hence the source mapping.
     from_ = serializers.DateField(source="start")
     to = serializers.DateField(source="end")
     results = TrafficPointSerializer(many=True)
     totals = TotalsSerializer()
-
-    def to_representation(self, instance: object) -> dict:
-        data = super().to_representation(instance)
-        data["from"] = data.pop("from_")
-        return {key: data[key] for key in ("repo", "interval", "from", "to", "results", "totals")}
 
 
 class TenantTrafficPointSerializer(serializers.Serializer):
@@ -55,10 +49,15 @@ class TenantTrafficSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     repos = RepositoryTotalsSerializer(many=True)
 
-    def to_representation(self, instance: object) -> dict:
-        data = super().to_representation(instance)
-        data["from"] = data.pop("from_")
-        return {key: data[key] for key in ("interval", "from", "to", "results", "totals", "repos")}
+
+def _rename_from(serializer: type[serializers.Serializer]) -> None:
+    """`from` is a Python keyword: declare the field as `from_`, then rename it in place (order kept)."""
+    fields = serializer._declared_fields
+    serializer._declared_fields = {("from" if name == "from_" else name): field for name, field in fields.items()}
+
+
+_rename_from(RepositoryTrafficSerializer)
+_rename_from(TenantTrafficSerializer)
 
 
 class ReferrerSerializer(serializers.Serializer):
