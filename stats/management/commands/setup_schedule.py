@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from stats.scheduling import SCHEDULE_NAME, InvalidSchedule, collection_schedule_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the daily collection Schedule run by the django-q2 workers, from COLLECT_SCHEDULE "
+        "(a 5-field cron expression in UTC, default '30 23 * * *'; 'off' removes it). Idempotent; "
+        "`migrate` does the same."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cron", metavar="EXPR", help="Use this cron expression instead of COLLECT_SCHEDULE.")
+
+    def handle(self, *args: Any, cron: str | None, **options: Any) -> None:
+        try:
+            schedule, action = collection_schedule_ensure(cron=cron)
+        except InvalidSchedule as exc:
+            raise CommandError(f"--cron: {exc}" if cron is not None else str(exc), returncode=2) from None
+        if schedule is None:
+            self.stdout.write(f"{SCHEDULE_NAME}: {action} (collection is not scheduled)")
+            return
+        self.stdout.write(
+            f"{SCHEDULE_NAME}: {action}; cron '{schedule.cron}' (UTC), next run {schedule.next_run:%Y-%m-%d %H:%M} UTC"
+        )

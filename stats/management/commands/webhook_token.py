@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from stats.webhook import webhook_token_make
+from tenants.models import Tenant
+
+
+class Command(BaseCommand):
+    help = (
+        "Print a token for POST /hooks/collect/ (send it as 'Authorization: Bearer <token>' or as "
+        '{"token": "<token>"} in the JSON body). Signed with WEBHOOK_SECRET: changing the secret revokes '
+        "every token. With --tenant the token can only collect that tenant."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", metavar="SLUG", help="Limit the token to this tenant.")
+
+    def handle(self, *args: Any, tenant: str | None, **options: Any) -> None:
+        if not settings.WEBHOOK_SECRET:
+            raise CommandError("WEBHOOK_SECRET is not set: set it (a long random string) first", returncode=2)
+        target = None
+        if tenant is not None:
+            target = Tenant.objects.filter(slug=tenant).first()
+            if target is None:
+                raise CommandError(f"--tenant: unknown tenant {tenant!r}", returncode=2)
+        self.stdout.write(webhook_token_make(tenant=target))

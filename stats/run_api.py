@@ -1,0 +1,155 @@
+"""Runs API: queue a collection (maintainers and admins), list recent runs, one run with its items."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from stats import run_selectors, scheduling
+from stats.models import CollectionRun, RunItem
+from tenants.access import TenantAccess
+from tenants.models import Role
+from tenants.permissions import HasTenantAccess, TenantRole
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    error = serializers.CharField()
+
+
+ERRORS = {
+    400: OpenApiResponse(ApiErrorSerializer, description="Invalid input; the message names the parameter."),
+    401: OpenApiResponse(ApiErrorSerializer, description="Not authenticated."),
+    403: OpenApiResponse(ApiErrorSerializer, description="Your role does not allow this."),
+    404: OpenApiResponse(ApiErrorSerializer, description="Unknown tenant or run, or not a member."),
+}
+
+
+class QueuedSerializer(serializers.Serializer):
+    queued = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the runs queued (0 or 1).")
+    message = serializers.CharField(help_text="What was queued, or why nothing was (run active, too soon).")
+
+
+class RunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    trigger = serializers.ChoiceField(choices=CollectionRun.Trigger.choices)
+    status = serializers.ChoiceField(choices=CollectionRun.Status.choices)
+    status_label = serializers.CharField()
+    active = serializers.BooleanField(help_text="Queued or running.")
+    created = serializers.DateTimeField()
+    started = serializers.DateTimeField(allow_null=True)
+    finished = serializers.DateTimeField(allow_null=True)
+    repos_total = serializers.IntegerField()
+    repos_ok = serializers.IntegerField()
+    repos_failed = serializers.IntegerField()
+    days_stored = serializers.IntegerField()
+    api_requests = serializers.IntegerField()
+    not_modified = serializers.IntegerField(help_text="Requests GitHub answered 304 (free).")
+    items_done = serializers.IntegerField(help_text="Repositories finished so far (live progress).")
+    items_total = serializers.IntegerField()
+    rate_limit_remaining = serializers.IntegerField(allow_null=True)
+    rate_limited_until = serializers.DateTimeField(allow_null=True)
+    error_summary = serializers.CharField(allow_blank=True, help_text="Errors of the run (empty for limited viewers).")
+
+
+class RunListSerializer(serializers.Serializer):
+    runs = RunSerializer(many=True)
+
+
+class RunItemSerializer(serializers.Serializer):
+    repository = serializers.CharField()
+    status = serializers.ChoiceField(choices=RunItem.Status.choices)
+    status_label = serializers.CharField()
+    days_stored = serializers.IntegerField()
+    api_requests = serializers.IntegerField()
+    not_modified = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    finished = serializers.DateTimeField(allow_null=True)
+
+
+class RunDetailSerializer(RunSerializer):
+    items = RunItemSerializer(many=True)
+
+
+def _access(request: Request) -> TenantAccess:
+    return request.tenant_access  # type: ignore[attr-defined]
+
+
+class CollectView(APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [TenantRole(Role.MAINTAINER)]
+
+    @extend_schema(
+        operation_id="collect_now",
+        summary="Queue a collection run for this tenant (maintainers and admins)",
+        description=(
+            "Answers 202 once the run is queued for the workers. Safe to repeat: while a run is active, or "
+            "less than COLLECT_MIN_INTERVAL after the last one finished, nothing is queued (`queued` is "
+            "empty) and `message` says why."
+        ),
+        request=None,
+        responses={202: QueuedSerializer, 401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]},
+        tags=["runs"],
+    )
+    def post(self, request: Request, tenant_slug: str) -> Response:
+        run, message = scheduling.collection_request(tenant=_access(request).tenant, trigger=CollectionRun.Trigger.API)
+        return Response({"queued": [run.pk] if run else [], "message": message}, status=202)
+
+
+class RunListView(APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [HasTenantAccess]
+
+    @extend_schema(
+        operation_id="runs_list",
+        summary="Recent collection runs, newest first, with status, counts and errors",
+        parameters=[
+            OpenApiParameter(
+                "limit", int, description=f"How many runs (1 to {run_selectors.RUN_LIST_MAX}, default "
+                f"{run_selectors.RUN_LIST_DEFAULT})."
+            )
+        ],
+        responses={200: RunListSerializer, **ERRORS},
+        tags=["runs"],
+    )
+    def get(self, request: Request, tenant_slug: str) -> Response:
+        raw = request.query_params.get("limit", "")
+        limit = run_selectors.RUN_LIST_DEFAULT
+        if raw:
+            try:
+                limit = int(raw)
+            except ValueError:
+                raise ValidationError({"limit": f"must be an integer, got {raw!r}"}) from None
+            if not 1 <= limit <= run_selectors.RUN_LIST_MAX:
+                raise ValidationError({"limit": f"must be between 1 and {run_selectors.RUN_LIST_MAX}"})
+        access = _access(request)
+        runs = run_selectors.runs_recent(access=access, limit=limit)
+        progress = run_selectors.runs_progress(runs=runs)
+        data = [run_selectors.run_data(run, access=access, progress=progress.get(run.pk, (0, 0))) for run in runs]
+        return Response({"runs": data})
+
+
+class RunDetailView(APIView):
+    renderer_classes = [JSONRenderer]
+    permission_classes = [HasTenantAccess]
+
+    @extend_schema(
+        operation_id="runs_retrieve",
+        summary="One collection run with its repositories",
+        responses={200: RunDetailSerializer, 401: ERRORS[401], 404: ERRORS[404]},
+        tags=["runs"],
+    )
+    def get(self, request: Request, tenant_slug: str, run_id: int) -> Response:
+        access = _access(request)
+        run = run_selectors.run_get(access=access, run_id=run_id)
+        if run is None:
+            raise NotFound("no such run")
+        items = list(run_selectors.run_items(access=access, run=run))
+        done = sum(1 for item in items if item.status in run_selectors.DONE_STATUSES)
+        data = run_selectors.run_data(run, access=access, progress=(done, len(items)))
+        data["items"] = [run_selectors.run_item_data(item) for item in items]
+        return Response(data)

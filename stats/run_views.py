@@ -1,0 +1,72 @@
+"""The runs page, one run's page and the "Collect now" button (maintainers and admins)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from stats import run_selectors, scheduling
+from stats.models import CollectionRun
+from tenants.access import TenantAccess
+from tenants.decorators import tenant_role_required
+from tenants.models import Role
+
+RUNS_PAGE_SIZE = 50
+
+
+def _access(request: HttpRequest) -> TenantAccess:
+    return request.tenant_access  # type: ignore[attr-defined]
+
+
+@require_GET
+def run_list(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    access = _access(request)
+    runs = run_selectors.runs_recent(access=access, limit=RUNS_PAGE_SIZE)
+    progress = run_selectors.runs_progress(runs=[run for run in runs if run.is_active])
+    rows = [{"run": run, "progress": progress.get(run.pk)} for run in runs]
+    return render(
+        request,
+        "stats/runs.html",
+        {
+            "access": access,
+            "rows": rows,
+            "can_collect": access.has_role(Role.MAINTAINER),
+            "any_active": any(run.is_active for run in runs),
+        },
+    )
+
+
+@require_GET
+def run_detail(request: HttpRequest, tenant_slug: str, run_id: int) -> HttpResponse:
+    access = _access(request)
+    run = run_selectors.run_get(access=access, run_id=run_id)
+    if run is None:
+        raise Http404("No such run")
+    items = list(run_selectors.run_items(access=access, run=run))
+    done = sum(1 for item in items if item.status in run_selectors.DONE_STATUSES)
+    return render(
+        request,
+        "stats/runs_detail.html",
+        {
+            "access": access,
+            "run": run,
+            "items": items,
+            "done": done,
+            "can_collect": access.has_role(Role.MAINTAINER),
+            "show_summary": not access.is_limited,
+        },
+    )
+
+
+@require_POST
+@tenant_role_required(Role.MAINTAINER)
+def collect_now(request: HttpRequest, tenant_slug: str) -> HttpResponse:
+    access = _access(request)
+    run, message = scheduling.collection_request(tenant=access.tenant, trigger=CollectionRun.Trigger.UI)
+    if run is None:
+        messages.info(request, f"Nothing queued: {message}.")
+        return redirect("runs", tenant_slug=access.tenant.slug)
+    messages.success(request, f"Collection queued: {message}.")
+    return redirect("run-detail", tenant_slug=access.tenant.slug, run_id=run.pk)

@@ -1,0 +1,215 @@
+"""Signed webhook `POST /hooks/collect/`: a cron/ping service asks for a collection run.
+
+The caller proves it knows WEBHOOK_SECRET in one of two ways, both checked in constant time before the
+body is acted on:
+1. `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(WEBHOOK_SECRET, raw body)>` (GitHub's convention);
+2. a token from `manage.py webhook_token` (Django signing, keyed by WEBHOOK_SECRET), sent as
+   `Authorization: Bearer <token>` or `{"token": "…"}` in the JSON body, for senders that can only
+   send a fixed body (Code Engine ping subscriptions). A token may be limited to one tenant.
+
+Body (optional JSON object): `{"tenant": "slug", "timestamp": <unix seconds>}`. Without WEBHOOK_SECRET
+the endpoint answers 503: there is no built-in default secret and unsigned calls are never accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from stats import scheduling
+from stats.models import CollectionRun
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+TOKEN_SALT = "ghtraffic.webhook.collect"
+SIGNATURE_HEADER = "HTTP_X_HUB_SIGNATURE_256"
+# A ping body is a few dozen bytes; anything big is not a ping.
+MAX_BODY_BYTES = 16 * 1024
+# Replay protection: a body's "timestamp" must be this close to the server clock.
+TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
+INVALID_SIGNATURE = "invalid signature"
+
+
+class WebhookError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who passed authentication: `tenant_slug` is set when the token is limited to one tenant."""
+
+    method: str
+    tenant_slug: str | None = None
+
+
+def webhook_token_make(*, tenant: Tenant | None = None, secret: str | None = None) -> str:
+    """A token for `Authorization: Bearer …` or `{"token": …}`; limited to `tenant` when given."""
+    key = secret if secret is not None else settings.WEBHOOK_SECRET
+    if not key:
+        raise ValueError("WEBHOOK_SECRET is not set")
+    return signing.dumps({"tenant": tenant.slug if tenant else None}, key=key, salt=TOKEN_SALT)
+
+
+def webhook_token_verify(token: str, *, secret: str) -> Caller | None:
+    """The caller a token stands for, or None if it was not made with this secret (constant-time)."""
+    try:
+        payload = signing.loads(token, key=secret, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("tenant"), str | None):
+        return None
+    return Caller(method="token", tenant_slug=payload.get("tenant"))
+
+
+def signature_for(body: bytes, *, secret: str) -> str:
+    """The X-Hub-Signature-256 header value for `body` (what senders compute)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_valid(body: bytes, header: str, *, secret: str) -> bool:
+    expected = signature_for(body, secret=secret).encode()
+    # Header values arrive as latin-1 decoded str; compare bytes so odd characters cannot raise.
+    return hmac.compare_digest(expected, header.strip().encode("utf-8", "replace"))
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise WebhookError(400, "invalid Content-Length") from None
+    if declared > MAX_BODY_BYTES:
+        raise WebhookError(413, f"body too large (limit {MAX_BODY_BYTES} bytes)")
+    body = request.body
+    if len(body) > MAX_BODY_BYTES:
+        raise WebhookError(413, f"body too large (limit {MAX_BODY_BYTES} bytes)")
+    return body
+
+
+def _parse_json(request: HttpRequest, body: bytes) -> dict[str, Any]:
+    """The body as a JSON object ({} when empty). Raises WebhookError 415/400."""
+    if not body.strip():
+        return {}
+    content_type = (request.content_type or "").lower()
+    if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+        raise WebhookError(415, f"unsupported content type {content_type!r}: send application/json")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookError(400, "body is not valid UTF-8") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise WebhookError(400, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise WebhookError(400, "body must be a JSON object")
+    return data
+
+
+def _authenticate(request: HttpRequest, body: bytes, *, secret: str) -> tuple[Caller, dict[str, Any]]:
+    """Check the signature or token, then parse. Nothing in the body is used before the check
+    passes, except the `token` field, which is itself the credential."""
+    signature = request.META.get(SIGNATURE_HEADER)
+    if signature is not None:
+        if not signature_valid(body, signature, secret=secret):
+            raise WebhookError(401, INVALID_SIGNATURE)
+        return Caller(method="hmac"), _parse_json(request, body)
+
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        caller = webhook_token_verify(token.strip(), secret=secret) if scheme.lower() == "bearer" else None
+        if caller is None:
+            raise WebhookError(401, INVALID_SIGNATURE)
+        return caller, _parse_json(request, body)
+
+    # A fixed-body sender: the token travels in the JSON body. A body we cannot read carries no token.
+    try:
+        data = _parse_json(request, body)
+    except WebhookError:
+        raise WebhookError(401, INVALID_SIGNATURE) from None
+    token = data.get("token")
+    caller = webhook_token_verify(token, secret=secret) if isinstance(token, str) else None
+    if caller is None:
+        raise WebhookError(401, INVALID_SIGNATURE)
+    return caller, data
+
+
+def _check_timestamp(data: dict[str, Any], *, now: datetime) -> None:
+    if "timestamp" not in data:
+        return
+    value = data["timestamp"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WebhookError(400, "timestamp: must be Unix seconds (a number)")
+    if abs(now.timestamp() - value) > TIMESTAMP_TOLERANCE_SECONDS:
+        raise WebhookError(401, "timestamp: more than 5 minutes away from the server clock (replayed or clock skew)")
+
+
+def _target_tenant(data: dict[str, Any], caller: Caller) -> Tenant | None:
+    """The tenant the call limits the run to, or None for all tenants."""
+    slug = data.get("tenant")
+    if slug is not None and (not isinstance(slug, str) or not slug):
+        raise WebhookError(400, "tenant: must be a tenant slug (a string)")
+    if caller.tenant_slug is not None:
+        if slug is not None and slug != caller.tenant_slug:
+            raise WebhookError(401, "token is limited to another tenant")
+        slug = caller.tenant_slug
+    if slug is None:
+        return None
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        raise WebhookError(400, f"tenant: unknown tenant {slug!r}")
+    return tenant
+
+
+def collect_hook_handle(request: HttpRequest, *, now: datetime | None = None) -> JsonResponse:
+    """The webhook, with an injectable clock (tests)."""
+    now = now or timezone.now()
+    secret = settings.WEBHOOK_SECRET
+    if not secret:
+        return JsonResponse({"error": "webhook disabled: WEBHOOK_SECRET is not configured"}, status=503)
+    try:
+        body = _read_body(request)
+        caller, data = _authenticate(request, body, secret=secret)
+        _check_timestamp(data, now=now)
+        tenant = _target_tenant(data, caller)
+    except WebhookError as exc:
+        if exc.status == 401:
+            logger.warning("webhook refused: %s", exc.message)
+        return JsonResponse({"error": exc.message}, status=exc.status)
+
+    outcomes = scheduling.collection_request_all(
+        tenant=tenant, trigger=CollectionRun.Trigger.WEBHOOK, now=now
+    )
+    queued = [o.run.pk for o in outcomes if o.run is not None]
+    skipped = [{"tenant": o.tenant.slug, "reason": o.message} for o in outcomes if o.run is None]
+    if queued:
+        message = f"queued {len(queued)} run(s)"
+    elif skipped:
+        message = "nothing queued: " + "; ".join(f"{s['tenant']}: {s['reason']}" for s in skipped)
+    else:
+        message = "nothing queued: no tenant has active repositories"
+    return JsonResponse({"queued": queued, "skipped": skipped, "message": message}, status=202)
+
+
+@csrf_exempt
+def collect_hook(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        response = JsonResponse({"error": "method not allowed: use POST"}, status=405)
+        response["Allow"] = "POST"
+        return response
+    return collect_hook_handle(request)
