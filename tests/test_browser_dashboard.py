@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from repos.models import Repository
@@ -44,6 +45,9 @@ def page():
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.console_errors = errors
         yield page
+        # Queries made while Playwright's event loop runs get a connection of their own: close it
+        # here, inside that context, or PostgreSQL cannot drop the test database at the end.
+        connections.close_all()
         context.close()
         browser.close()
 
@@ -126,6 +130,11 @@ def test_it_logs_in_and_draws_the_dashboard_chart_and_switches_period(world, liv
     # The repository table filters as one types (static JS, no inline script).
     page.fill("input[data-table-filter=repo-table]", "zepp")
     assert page.locator("#repo-table tbody tr:visible").count() == 1
+    page.click("nav[aria-label=Main] >> text=Traffic tables")
+    page.wait_for_selector("#traffic-table")
+    assert page.locator("#traffic-table tbody tr").count() == 50  # paginated on the server
+    assert "Page 1 of" in page.inner_text(".pagination")
+    page.screenshot(path=str(ARTIFACTS / "traffic-tables.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/t/acme/?period=90d")
     chart_data(page, "main-chart")
