@@ -95,13 +95,22 @@ class ImportUnavailable(Exception):
 
 
 def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple[str, int | None]]:
-    """(full_name, github_id) of every repository the tenant's token can access (or the org's), paginated."""
-    from stats import github  # the collection engine's client; imported late to keep repos independent
+    """(full_name, github_id) of every repository the tenant's token can access (or the org's), all pages."""
+    # The collection engine's client; imported late so repos does not depend on stats at import time.
+    from stats.github import GitHubClient, GitHubError
+    from tenants.crypto import SecretDecryptionError, decrypt_secret
+    from tenants.models import GitHubCredential
 
-    client_for = getattr(github, "client_for_tenant", None)
+    credential = GitHubCredential.objects.filter(tenant=tenant).first()
+    if credential is None:
+        raise ImportUnavailable("No GitHub token is configured: add one in Settings → GitHub credential.")
     try:
-        client = client_for(tenant) if client_for else github.GitHubClient.for_tenant(tenant)
-        found = client.list_repositories(org=org)
-    except Exception as error:  # any GitHub/credential failure becomes a message for the user
-        raise ImportUnavailable(f"Could not list repositories from GitHub: {error}") from error
-    return [(info.full_name, getattr(info, "github_id", None) or getattr(info, "id", None)) for info in found]
+        token = decrypt_secret(credential.token_encrypted)
+    except SecretDecryptionError as error:
+        raise ImportUnavailable(str(error)) from None
+    try:
+        with GitHubClient(token=token, base_url=credential.api_url or None) as client:
+            found = client.list_repositories(org=org)
+    except GitHubError as error:
+        raise ImportUnavailable(f"GitHub did not list the repositories: {error}") from None
+    return [(info.full_name, info.github_id) for info in found]
