@@ -55,7 +55,7 @@ def tenant_access_for(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> T
         return None
     role = Role(membership.role)
     repository_ids: frozenset[int] | None = None
-    if role == Role.VIEWER:
-        limited = frozenset(membership.limited_to.values_list("pk", flat=True))
-        repository_ids = limited or None
+    if role == Role.VIEWER and (membership.repository_limited or membership.limited_to.exists()):
+        # Limited to these (possibly none left, when their repositories were removed).
+        repository_ids = frozenset(membership.limited_to.values_list("pk", flat=True))
     return TenantAccess(tenant=membership.tenant, role=role, repository_ids=repository_ids, membership=membership)

@@ -41,6 +41,9 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     # Empty means every repository of the tenant; otherwise a viewer sees only these.
     limited_to = models.ManyToManyField("repos.Repository", blank=True, related_name="limited_memberships")
+    # Set when an admin limits a viewer: removing their last allowed repository must leave them
+    # seeing nothing, not fall back to "every repository".
+    repository_limited = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -62,6 +62,8 @@ def membership_role_change(*, membership: Membership, role: Role | str) -> Membe
     if role != Role.VIEWER:
         # Repository limits only apply to viewers.
         membership.limited_to.clear()
+        membership.repository_limited = False
+        membership.save(update_fields=["repository_limited"])
     return membership
 
 
@@ -80,7 +82,10 @@ def membership_limit_set(*, membership: Membership, repositories: Iterable[Repos
         raise TenantRuleError("repositories must belong to the member's tenant")
     if repositories and membership.role != Role.VIEWER:
         raise TenantRuleError("only viewers can be limited to selected repositories")
-    membership.limited_to.set(repositories)
+    with transaction.atomic():
+        membership.limited_to.set(repositories)
+        membership.repository_limited = bool(repositories)
+        membership.save(update_fields=["repository_limited"])
     return membership
 
 

@@ -116,3 +116,17 @@ def test_it_renames_the_tenant(world) -> None:
     assert client.post("/t/acme/settings/", {"name": ""}).status_code == 200
     world.tenant_a.refresh_from_db()
     assert world.tenant_a.name == "Acme Rockets"
+
+
+def test_it_keeps_a_limited_viewer_limited_when_their_repositories_are_removed(world) -> None:
+    from tenants.access import tenant_access_for
+
+    viewer = _membership(world, world.viewer_a)
+    membership_limit_set(membership=viewer, repositories=[world.repo_a])
+    Repository.objects.create(tenant=world.tenant_a, owner="acme", name="other")
+    world.repo_a.delete()
+    access = tenant_access_for(user=world.viewer_a, slug="acme")
+    assert access.is_limited and not access.repositories().exists()
+    # Clearing the choice on purpose gives back every repository.
+    membership_limit_set(membership=Membership.objects.get(pk=viewer.pk), repositories=[])
+    assert not tenant_access_for(user=world.viewer_a, slug="acme").is_limited
