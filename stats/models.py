@@ -152,7 +152,24 @@ class RunItem(models.Model):
     not_modified = models.PositiveIntegerField(default=0)
     days_stored = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Random token of the worker call that claimed the item: lets it read back exactly what it won.
+    claim_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "repository"], name="runitem_unique_run_repository")]
         indexes = [models.Index(fields=["run", "status"], name="runitem_run_status")]
+
+
+class CollectionLock(models.Model):
+    """One row per tenant; `run` set means a run holds the tenant's collection lock.
+
+    Claimed with a conditional UPDATE (`run IS NULL`), which is atomic on SQLite, PostgreSQL and Db2
+    alike, unlike a partial unique index on active runs.
+    """
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="collection_lock")
+    run = models.ForeignKey(CollectionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Collection lock of {self.tenant} (run {self.run_id or '-'})"

@@ -52,3 +52,18 @@ def world(db) -> World:
     repo_a = Repository.objects.create(tenant=tenant_a, owner="acme", name="rocket", github_id=1001)
     repo_b = Repository.objects.create(tenant=tenant_b, owner="globex", name="secret-plans", github_id=2001)
     return World(tenant_a, tenant_b, owner_a, viewer_a, owner_b, repo_a, repo_b)
+
+
+@pytest.fixture
+def fake_github(settings):
+    """A running FakeGitHub (real HTTP on 127.0.0.1, random port); GITHUB_API_URL points at it.
+
+    Client retries back off without sleeping so fault tests stay fast.
+    """
+    from stats.fake_github import FakeGitHub
+
+    with FakeGitHub() as github:
+        settings.GITHUB_API_URL = github.url
+        settings.GITHUB_RETRY_BACKOFF = 0
+        settings.GITHUB_TIMEOUT_SECONDS = 5
+        yield github

@@ -1,0 +1,581 @@
+"""A fake GitHub REST API: a real threaded HTTP server on 127.0.0.1 for tests and benchmarks.
+
+It simulates visitors per repository deterministically (seeded by the repository's first name), so
+tests know the truth GitHub would report: per day the views/clones and distinct visitors, per week and
+per window the distinct visitors (real de-duplication, never sums). It serves GitHub's rolling window
+as GitHub does: 15 daily buckets for the current UTC day, the current day partial (events before the
+current hour) and the oldest day cut short (events from the current hour on, as the 14x24 h window
+rolls), zero buckets omitted, weeks keyed by Monday. Shapes follow shared/github-api/examples.json.
+
+    with FakeGitHub() as gh:
+        gh.add_repo("acme/rocket")
+        gh.set_today(date(2026, 3, 1))
+        gh.inject_fault("acme/rocket", "error500", times=2)
+        client = GitHubClient(token="t", base_url=gh.url)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+DOC_URL = "https://docs.github.com/rest"
+REFERRER_NAMES = (
+    "Google", "github.com", "stackoverflow.com", "news.ycombinator.com", "reddit.com", "duckduckgo.com",
+    "bing.com", "t.co", "dev.to", "medium.com", "linkedin.com", "yandex.ru",
+)
+PATH_SUFFIXES = (
+    "", "/blob/main/README.md", "/issues", "/pulls", "/releases", "/tree/main/docs", "/blob/main/LICENSE",
+    "/actions", "/wiki", "/tree/main/src", "/blob/main/CHANGELOG.md", "/discussions",
+)
+FAULT_KINDS = frozenset({
+    "latency", "error500", "timeout", "no_push_access", "not_accessible", "not_found", "unauthorized",
+    "malformed", "truncated", "secondary_rate_limit",
+})
+TRAFFIC_ENDPOINTS = ("views", "clones", "referrers", "paths")
+
+
+@dataclass
+class Fault:
+    kind: str
+    times: int | None = None  # None: forever
+    endpoint: str | None = None  # "repo", "views", "clones", "referrers", "paths" or None for all
+    seconds: float = 0.0
+
+
+@dataclass
+class FakeRepo:
+    full_name: str
+    github_id: int
+    seed: int
+    visitors: int  # mean distinct visitors per day (views); clones use a fifth
+    private: bool = False
+    faults: list[Fault] = field(default_factory=list)
+
+    @property
+    def owner(self) -> str:
+        return self.full_name.split("/", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.full_name.split("/", 1)[1]
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    status: int
+
+
+@dataclass
+class TokenBudget:
+    limit: int = 5000
+    remaining: int = 5000
+    reset: int = 0
+
+
+@lru_cache(maxsize=100_000)
+def _events(seed: int, visitors: int, kind: str, day: date) -> tuple[tuple[int, int], ...]:
+    """(visitor id, hour) of every view or clone on `day`."""
+    rng = random.Random(f"{seed}:{kind}:{day.isoformat()}")
+    mean = visitors if kind == "views" else max(1, visitors // 5)
+    if rng.random() < (0.2 if kind == "views" else 0.35):
+        return ()  # a quiet day: GitHub omits it
+    pool = mean * 4
+    people = rng.sample(range(pool), rng.randint(1, mean))
+    events = []
+    for person in people:
+        for _ in range(rng.randint(1, 4 if kind == "views" else 2)):
+            events.append((person, rng.randrange(24)))
+    return tuple(events)
+
+
+def _stamp(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+class FakeGitHub:
+    """The server; use as a context manager or call start()/stop()."""
+
+    def __init__(self, *, latency: float = 0.0, rate_limit: int = 5000) -> None:
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+        self.repos: dict[str, FakeRepo] = {}  # by lower-case full name
+        self.renamed: dict[str, int] = {}  # old lower-case full name -> github id
+        self.tokens: set[str] | None = None  # None: any bearer token is valid
+        self.budgets: dict[str, TokenBudget] = {}
+        self.requests: list[FakeRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._next_id = 100_000
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> FakeGitHub:
+        fake = self
+
+        class Handler(_Handler):
+            github = fake
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
+        server.daemon_threads = True
+        server.request_queue_size = 256
+        server.allow_reuse_address = True
+        server.server_bind()
+        server.server_activate()
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "FakeGitHub is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- the simulated world -------------------------------------------------------------------
+    def set_today(self, day: date, *, hour: int = 12) -> None:
+        self.now = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+    def set_now(self, now: datetime) -> None:
+        self.now = now.astimezone(UTC)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def add_repo(
+        self, full_name: str, *, github_id: int | None = None, visitors: int = 40, private: bool = False
+    ) -> FakeRepo:
+        with self._lock:
+            if github_id is None:
+                self._next_id += 1
+                github_id = self._next_id
+            repo = FakeRepo(
+                full_name=full_name, github_id=github_id, seed=zlib.crc32(full_name.lower().encode()),
+                visitors=max(1, visitors), private=private,
+            )
+            self.repos[full_name.lower()] = repo
+        return repo
+
+    def rename_repo(self, old: str, new: str) -> None:
+        """The repository moves (rename or transfer): the old name answers 301 to /repositories/<id>."""
+        with self._lock:
+            repo = self.repos.pop(old.lower())
+            repo.full_name = new
+            self.repos[new.lower()] = repo
+            self.renamed[old.lower()] = repo.github_id
+
+    def inject_fault(
+        self, full_name: str, kind: str, *, times: int | None = None, endpoint: str | None = None,
+        seconds: float = 0.0,
+    ) -> None:
+        """Make the repository misbehave: `kind` in FAULT_KINDS, `times` requests (None: until cleared)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}")
+        if endpoint is None and kind in ("no_push_access", "not_accessible"):
+            endpoint = "traffic"  # GitHub still shows a public repo; only traffic needs push access
+        with self._lock:
+            self.repos[full_name.lower()].faults.append(Fault(kind, times, endpoint, seconds))
+
+    def clear_faults(self, full_name: str | None = None) -> None:
+        with self._lock:
+            for repo in self.repos.values():
+                if full_name is None or repo.full_name.lower() == full_name.lower():
+                    repo.faults.clear()
+
+    def set_rate_limit(self, *, remaining: int, reset_in: float = 3600, token: str | None = None) -> None:
+        """Set the budget of `token` (or of every token seen so far and future ones)."""
+        with self._lock:
+            reset = int(time.time() + reset_in)
+            targets = [token] if token else [*self.budgets, "*"]
+            for name in targets:
+                self.budgets[name] = TokenBudget(self.rate_limit, remaining, reset)
+
+    def reset_rate_limit(self, token: str | None = None) -> None:
+        with self._lock:
+            for name, budget in self.budgets.items():
+                if token is None or name == token:
+                    budget.remaining, budget.reset = budget.limit, int(time.time() + 3600)
+
+    def request_count(self, *, path_contains: str = "", status: int | None = None) -> int:
+        with self._lock:
+            return sum(
+                1 for r in self.requests if path_contains in r.path and (status is None or r.status == status)
+            )
+
+    # --- truth ---------------------------------------------------------------------------------
+    def _repo(self, full_name: str) -> FakeRepo:
+        return self.repos[full_name.lower()]
+
+    def _day_events(self, repo: FakeRepo, kind: str, day: date) -> tuple[tuple[int, int], ...]:
+        return _events(repo.seed, repo.visitors, kind, day)
+
+    def truth(self, full_name: str, day: date) -> dict[str, int]:
+        """The complete day as GitHub finally reports it (no window cut)."""
+        repo = self._repo(full_name)
+        result = {}
+        for kind, unique_key in (("views", "unique_views"), ("clones", "unique_clones")):
+            events = self._day_events(repo, kind, day)
+            result[kind] = len(events)
+            result[unique_key] = len({person for person, _ in events})
+        return result
+
+    def truth_week(self, full_name: str, monday: date) -> dict[str, int]:
+        """The complete week: counts add up, uniques are distinct visitors over the seven days."""
+        repo = self._repo(full_name)
+        result = {}
+        for kind, unique_key in (("views", "unique_views"), ("clones", "unique_clones")):
+            events = [e for offset in range(7) for e in self._day_events(repo, kind, monday + timedelta(offset))]
+            result[kind] = len(events)
+            result[unique_key] = len({person for person, _ in events})
+        return result
+
+    def window_events(self, repo: FakeRepo, kind: str) -> list[tuple[date, int, int]]:
+        """(day, visitor, hour) of every event in the rolling window GitHub serves right now."""
+        today, hour = self.now.date(), self.now.hour
+        served = []
+        for offset in range(14, -1, -1):
+            day = today - timedelta(days=offset)
+            for person, at in self._day_events(repo, kind, day):
+                if (offset == 14 and at < hour) or (offset == 0 and at >= hour):
+                    continue
+                served.append((day, person, at))
+        return served
+
+    def traffic_body(self, repo: FakeRepo, kind: str, per: str) -> dict[str, Any]:
+        served = self.window_events(repo, kind)
+        buckets: dict[date, list[int]] = {}
+        for day, person, _at in served:
+            key = _monday(day) if per == "week" else day
+            buckets.setdefault(key, []).append(person)
+        return {
+            "count": len(served),
+            "uniques": len({person for _day, person, _at in served}),
+            kind: [
+                {"timestamp": _stamp(key), "count": len(people), "uniques": len(set(people))}
+                for key, people in sorted(buckets.items())
+            ],
+        }
+
+    def popular_body(self, repo: FakeRepo, kind: str) -> list[dict[str, Any]]:
+        rng = random.Random(f"{repo.seed}:{kind}:{self.now.date().isoformat()}")
+        names = REFERRER_NAMES if kind == "referrers" else PATH_SUFFIXES
+        rows = []
+        for name in names:
+            count = rng.randint(0, repo.visitors * 3)
+            if count == 0:
+                continue
+            uniques = max(1, count // rng.randint(1, 3))
+            if kind == "referrers":
+                rows.append({"referrer": name, "count": count, "uniques": uniques})
+            else:
+                path = f"/{repo.full_name}{name}"
+                rows.append({"path": path, "title": f"{repo.full_name}{name} · GitHub", "count": count,
+                             "uniques": uniques})
+        rows.sort(key=lambda row: (-row["count"], row.get("referrer", row.get("path"))))
+        return rows[:10]
+
+    def repo_body(self, repo: FakeRepo) -> dict[str, Any]:
+        age = (self.now.date() - date(2020, 1, 1)).days
+        return {
+            "id": repo.github_id,
+            "node_id": f"R_{repo.github_id}",
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "owner": {"login": repo.owner, "id": repo.seed % 100_000, "type": "Organization"},
+            "private": repo.private,
+            "fork": False,
+            "archived": False,
+            "html_url": f"https://github.com/{repo.full_name}",
+            "stargazers_count": repo.seed % 500 + age // 7,
+            "watchers_count": repo.seed % 500 + age // 7,
+            "forks_count": repo.seed % 50 + age // 60,
+            "subscribers_count": repo.seed % 30 + age // 90,
+            "open_issues_count": (repo.seed + age) % 25,
+            "size": repo.seed % 10_000 + age,
+            "default_branch": "main",
+        }
+
+    def star_count(self, full_name: str) -> int:
+        return int(self.repo_body(self._repo(full_name))["stargazers_count"])
+
+    # --- request handling ------------------------------------------------------------------------
+    def take_fault(self, repo: FakeRepo, endpoint: str) -> Fault | None:
+        with self._lock:
+            for fault in repo.faults:
+                matches = fault.endpoint is None or fault.endpoint == endpoint or (
+                    fault.endpoint == "traffic" and endpoint in TRAFFIC_ENDPOINTS
+                )
+                if not matches:
+                    continue
+                if fault.times is not None:
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        repo.faults.remove(fault)
+                return fault
+        return None
+
+    def spend(self, token: str, free: bool) -> tuple[TokenBudget, bool]:
+        """Charge one request to `token`; returns (budget after, whether it was refused)."""
+        with self._lock:
+            budget = self.budgets.get(token)
+            if budget is None:
+                template = self.budgets.get("*")
+                budget = TokenBudget(self.rate_limit, self.rate_limit, int(time.time() + 3600))
+                if template is not None:
+                    budget = TokenBudget(template.limit, template.remaining, template.reset)
+                self.budgets[token] = budget
+            if time.time() >= budget.reset:
+                budget.remaining, budget.reset = budget.limit, int(time.time() + 3600)
+            if budget.remaining <= 0:
+                return budget, True
+            if not free:
+                budget.remaining -= 1
+            return budget, False
+
+    def log(self, request: FakeRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def wait(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
+
+
+ROUTES = (
+    (re.compile(r"^/repos/([^/]+)/([^/]+)$"), "repo"),
+    (re.compile(r"^/repos/([^/]+)/([^/]+)/traffic/(views|clones)$"), "traffic"),
+    (re.compile(r"^/repos/([^/]+)/([^/]+)/traffic/popular/(referrers|paths)$"), "popular"),
+    (re.compile(r"^/repositories/(\d+)(/.*)?$"), "by_id"),
+    (re.compile(r"^/user/repos$"), "user_repos"),
+    (re.compile(r"^/orgs/([^/]+)/repos$"), "org_repos"),
+)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    github: FakeGitHub
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: tests read FakeGitHub.requests instead
+
+    def do_GET(self) -> None:
+        gh = self.github
+        if gh.latency:
+            gh.wait(gh.latency)
+        split = urlsplit(self.path)
+        self._split = split
+        self._query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        auth = self.headers.get("Authorization", "")
+        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        if not token or (gh.tokens is not None and token not in gh.tokens):
+            self._send(401, {"message": "Bad credentials", "documentation_url": DOC_URL}, token=None)
+            return
+        self._token = token
+        path = split.path.rstrip("/") or "/"
+        for pattern, route in ROUTES:
+            match = pattern.match(path)
+            if match:
+                getattr(self, f"_route_{route}")(*match.groups())
+                return
+        self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+
+    # --- routes ----------------------------------------------------------------------------------
+    def _find(self, owner: str, name: str, rest: str) -> FakeRepo | None:
+        gh = self.github
+        key = f"{owner}/{name}".lower()
+        repo = gh.repos.get(key)
+        if repo is None and key in gh.renamed:
+            # GitHub's answer for a moved repository: 301 to the id-based URL of the same resource.
+            location = f"{gh.url}/repositories/{gh.renamed[key]}{rest}"
+            if self._split.query:
+                location += f"?{self._split.query}"
+            self._send(301, {"message": "Moved Permanently", "url": location, "documentation_url": DOC_URL},
+                       extra={"Location": location})
+            return None
+        if repo is None:
+            self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+        return repo
+
+    def _route_repo(self, owner: str, name: str) -> None:
+        repo = self._find(owner, name, "")
+        if repo is not None:
+            self._serve(repo, "repo", lambda: self.github.repo_body(repo))
+
+    def _route_traffic(self, owner: str, name: str, kind: str) -> None:
+        repo = self._find(owner, name, f"/traffic/{kind}")
+        if repo is None:
+            return
+        per = self._query.get("per", "day")
+        if per not in ("day", "week"):
+            self._send(422, {"message": "Validation Failed", "documentation_url": DOC_URL})
+            return
+        self._serve(repo, kind, lambda: self.github.traffic_body(repo, kind, per))
+
+    def _route_popular(self, owner: str, name: str, kind: str) -> None:
+        repo = self._find(owner, name, f"/traffic/popular/{kind}")
+        if repo is not None:
+            self._serve(repo, kind, lambda: self.github.popular_body(repo, kind))
+
+    def _route_by_id(self, github_id: str, rest: str | None) -> None:
+        repo = next((r for r in self.github.repos.values() if r.github_id == int(github_id)), None)
+        if repo is None:
+            self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+            return
+        rest = rest or ""
+        for pattern, route in ROUTES[:3]:
+            match = pattern.match(f"/repos/{repo.full_name}{rest}")
+            if match:
+                getattr(self, f"_route_{route}")(*match.groups())
+                return
+        self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+
+    def _route_user_repos(self) -> None:
+        self._list(sorted(self.github.repos.values(), key=lambda r: r.full_name.lower()))
+
+    def _route_org_repos(self, org: str) -> None:
+        repos = [r for r in self.github.repos.values() if r.owner.lower() == org.lower()]
+        if not repos:
+            self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+            return
+        self._list(sorted(repos, key=lambda r: r.full_name.lower()))
+
+    def _list(self, repos: list[FakeRepo]) -> None:
+        try:
+            per_page = min(max(int(self._query.get("per_page", 30)), 1), 100)
+            page = max(int(self._query.get("page", 1)), 1)
+        except ValueError:
+            self._send(422, {"message": "Validation Failed", "documentation_url": DOC_URL})
+            return
+        last = max(1, -(-len(repos) // per_page))
+        chunk = repos[(page - 1) * per_page : page * per_page]
+        base = f"{self.github.url}{self._split.path}"
+        links = []
+        if page < last:
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
+            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
+        extra = {"Link": ", ".join(links)} if links else {}
+        self._serve(None, "list", lambda: [self.github.repo_body(r) for r in chunk], extra=extra)
+
+    # --- responses -------------------------------------------------------------------------------
+    def _serve(self, repo: FakeRepo | None, endpoint: str, body: Any, *, extra: dict[str, str] | None = None) -> None:
+        gh = self.github
+        fault = gh.take_fault(repo, endpoint) if repo is not None else None
+        if fault is not None:
+            if fault.kind == "latency":
+                gh.wait(fault.seconds)
+            elif fault.kind == "timeout":
+                gh.wait(fault.seconds or 5.0)
+                self.close_connection = True
+                return
+            elif fault.kind == "error500":
+                self._send(500, {"message": "Server Error"})
+                return
+            elif fault.kind == "no_push_access":
+                self._send(403, {"message": "Must have push access to repository", "documentation_url": DOC_URL})
+                return
+            elif fault.kind == "not_accessible":
+                self._send(403, {"message": "Resource not accessible by personal access token",
+                                 "documentation_url": DOC_URL})
+                return
+            elif fault.kind == "not_found":
+                self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+                return
+            elif fault.kind == "unauthorized":
+                self._send(401, {"message": "Bad credentials", "documentation_url": DOC_URL})
+                return
+            elif fault.kind == "secondary_rate_limit":
+                self._send(429, {"message": "You have exceeded a secondary rate limit.", "documentation_url": DOC_URL},
+                           extra={"Retry-After": str(int(fault.seconds or 60))})
+                return
+        payload = json.dumps(body(), separators=(",", ":")).encode()
+        etag = f'W/"{hashlib.sha1(payload).hexdigest()}"'
+        if fault is not None and fault.kind == "malformed":
+            payload = payload[: max(1, len(payload) // 2)]
+        if self.headers.get("If-None-Match") == etag and (fault is None or fault.kind == "latency"):
+            self._send_raw(304, b"", {"ETag": etag, **(extra or {})}, free=True)
+            return
+        if fault is not None and fault.kind == "truncated":
+            self._send_raw(200, payload, {"ETag": etag}, declared_length=len(payload) + 64)
+            return
+        self._send_raw(200, payload, {"ETag": etag, "Cache-Control": "private, max-age=60", **(extra or {})})
+
+    def _send(self, status: int, body: Any, *, extra: dict[str, str] | None = None, token: str | None = "") -> None:
+        self._send_raw(status, json.dumps(body).encode(), extra or {}, charge=token is not None)
+
+    def _send_raw(
+        self, status: int, payload: bytes, headers: dict[str, str], *, free: bool = False, charge: bool = True,
+        declared_length: int | None = None,
+    ) -> None:
+        gh = self.github
+        token = getattr(self, "_token", "")
+        if charge and token:
+            budget, refused = gh.spend(token, free)
+            if refused:
+                status, free = 403, True
+                payload = json.dumps({
+                    "message": "API rate limit exceeded for user ID 1.", "documentation_url": DOC_URL,
+                }).encode()
+                headers = {}
+                declared_length = None
+            headers = {
+                **headers,
+                "x-ratelimit-limit": str(budget.limit),
+                "x-ratelimit-remaining": str(budget.remaining),
+                "x-ratelimit-used": str(budget.limit - budget.remaining),
+                "x-ratelimit-reset": str(budget.reset),
+                "x-ratelimit-resource": "core",
+            }
+        gh.log(FakeRequest("GET", self._split.path if hasattr(self, "_split") else self.path,
+                           self._split.query if hasattr(self, "_split") else "",
+                           {k: v for k, v in self.headers.items()}, status))
+        self.send_response(status)
+        if status != 304:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(declared_length if declared_length is not None else len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if declared_length is not None:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(payload)
+        self.wfile.flush()

@@ -1,0 +1,362 @@
+"""A small GitHub REST client for the traffic endpoints: pooled session, retries, rate limits, ETags.
+
+The token is only ever put in the Authorization header: error messages are built from status codes,
+paths and GitHub's own `message`, and are scrubbed of the token anyway, so nothing stored or logged
+can leak it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+TRAFFIC_ENDPOINTS = ("views", "clones")
+MSG_NO_ACCESS = "token lacks access: needs push access (classic `repo` scope) or fine-grained 'Administration: read'"
+MSG_NOT_FOUND = "not found or not visible to this token"
+MSG_UNAUTHORIZED = "token invalid or expired"
+# Attempts at one request when GitHub says "rate limited, wait N s" and N is short enough to sleep.
+MAX_RATE_LIMIT_SLEEPS = 3
+# Without retry-after GitHub asks for at least a minute before retrying a secondary limit.
+SECONDARY_LIMIT_DEFAULT_WAIT = 60
+
+
+class GitHubError(Exception):
+    """A request failed; `str(exc)` is an actionable message safe to store and show."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GitHubAccessError(GitHubError):
+    kind = "no_access"
+
+
+class GitHubNotFound(GitHubError):
+    kind = "not_found"
+
+
+class GitHubUnauthorized(GitHubError):
+    kind = "unauthorized"
+
+
+class GitHubBadResponse(GitHubError):
+    kind = "bad_response"
+
+
+class GitHubUnavailable(GitHubError):
+    kind = "unavailable"
+
+
+class GitHubRateLimited(GitHubError):
+    """The credential's budget is spent until `until`; the run stops cleanly and resumes later."""
+
+    kind = "rate_limited"
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"rate limited until {until.strftime('%Y-%m-%d %H:%M:%S UTC')}", status=403)
+        self.until = until
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    data: Any
+    etag: str
+    # The URL path finally answered, after following a 301 (renamed or transferred repository).
+    redirected: bool = False
+    # rel="next" of the Link header (paginated lists).
+    next_url: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    github_id: int
+    owner: str
+    name: str
+    private: bool = False
+    archived: bool = False
+    fork: bool = False
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+class RateBudget:
+    """What GitHub last said about one credential's budget, shared by every thread using it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.remaining: int | None = None
+        self.reset_at: float | None = None
+        # Set when a wait is too long to sleep through: every later request stops at once.
+        self.blocked_until: float | None = None
+
+    def observe(self, headers: requests.structures.CaseInsensitiveDict) -> None:
+        remaining = _int_header(headers, "x-ratelimit-remaining")
+        reset = _int_header(headers, "x-ratelimit-reset")
+        with self._lock:
+            if remaining is not None:
+                self.remaining = remaining
+            if reset is not None:
+                self.reset_at = float(reset)
+
+    def block(self, until: float) -> None:
+        with self._lock:
+            self.blocked_until = max(self.blocked_until or 0.0, until)
+
+    def exhausted_until(self, now: float) -> float | None:
+        """When the budget is known to be spent, the epoch at which it comes back."""
+        with self._lock:
+            if self.blocked_until is not None and self.blocked_until > now:
+                return self.blocked_until
+            if self.remaining == 0 and self.reset_at is not None and self.reset_at > now:
+                return self.reset_at
+        return None
+
+
+def _int_header(headers: requests.structures.CaseInsensitiveDict, name: str) -> int | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def _epoch_to_datetime(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC).replace(microsecond=0)
+
+
+class GitHubClient:
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        pool_size: int | None = None,
+        retries: int = 3,
+        backoff_factor: float | None = None,
+        max_rate_limit_wait: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        budget: RateBudget | None = None,
+    ) -> None:
+        self._token = token
+        self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
+        self.timeout = timeout if timeout is not None else settings.GITHUB_TIMEOUT_SECONDS
+        self.max_rate_limit_wait = (
+            max_rate_limit_wait if max_rate_limit_wait is not None else settings.COLLECT_MAX_RATE_LIMIT_WAIT
+        )
+        self.sleep = sleep
+        self.clock = clock
+        self.budget = budget or RateBudget()
+        pool_size = pool_size or settings.COLLECT_CONCURRENCY
+        if backoff_factor is None:
+            backoff_factor = getattr(settings, "GITHUB_RETRY_BACKOFF", 0.5)
+        retry = Retry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            status_forcelist=(500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            backoff_factor=backoff_factor,
+            raise_on_status=False,
+            # 403/429 retry-after is ours to handle: urllib3 would sleep any length of time.
+            respect_retry_after_header=False,
+            redirect=5,
+        )
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=retry)
+        self.session = requests.Session()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": settings.GITHUB_API_VERSION,
+                "User-Agent": "ghtraffic",
+            }
+        )
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text
+
+    # --- one request -------------------------------------------------------------------------
+    def get(self, path: str, *, params: dict[str, Any] | None = None, etag: str | None = None) -> ApiResponse:
+        """GET `path`; 304 when `etag` still matches. Raises GitHubError subclasses with safe messages."""
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        headers = {"If-None-Match": etag} if etag else {}
+        for _attempt in range(MAX_RATE_LIMIT_SLEEPS + 1):
+            self._wait_for_budget()
+            try:
+                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
+                content = response.content  # a truncated body raises here, not later
+            except requests.RequestException as exc:
+                raise GitHubUnavailable(self._scrub(f"GitHub unreachable for {path}: {type(exc).__name__}")) from None
+            self.budget.observe(response.headers)
+            wait = self._rate_limit_wait(response)
+            if wait is not None:
+                if wait <= self.max_rate_limit_wait:
+                    logger.info("rate limited on %s, sleeping %.0f s", path, wait)
+                    self.sleep(wait)
+                    continue
+                until = self.clock() + wait
+                self.budget.block(until)
+                raise GitHubRateLimited(_epoch_to_datetime(until))
+            return self._parse(response, content, path)
+        raise GitHubRateLimited(_epoch_to_datetime(self.clock() + SECONDARY_LIMIT_DEFAULT_WAIT))
+
+    def _wait_for_budget(self) -> None:
+        now = self.clock()
+        until = self.budget.exhausted_until(now)
+        if until is None:
+            return
+        wait = until - now
+        if wait <= self.max_rate_limit_wait:
+            self.sleep(wait)
+            return
+        raise GitHubRateLimited(_epoch_to_datetime(until))
+
+    def _rate_limit_wait(self, response: requests.Response) -> float | None:
+        """Seconds to wait when the response is a rate-limit refusal, else None."""
+        if response.status_code not in (403, 429):
+            return None
+        retry_after = _int_header(response.headers, "retry-after")
+        if retry_after is not None:
+            return float(max(retry_after, 1))
+        if response.headers.get("x-ratelimit-remaining") == "0":
+            reset = _int_header(response.headers, "x-ratelimit-reset")
+            if reset is not None:
+                return max(float(reset) - self.clock(), 1.0)
+            return float(SECONDARY_LIMIT_DEFAULT_WAIT)
+        if response.status_code == 429 or "rate limit" in _message(response).lower():
+            return float(SECONDARY_LIMIT_DEFAULT_WAIT)
+        return None
+
+    def _parse(self, response: requests.Response, content: bytes, path: str) -> ApiResponse:
+        status = response.status_code
+        redirected = any(r.status_code in (301, 302, 307, 308) for r in response.history)
+        etag = response.headers.get("ETag", "")
+        if status == 304:
+            return ApiResponse(status=304, data=None, etag=etag, redirected=redirected)
+        if status == 401:
+            raise GitHubUnauthorized(MSG_UNAUTHORIZED, status=401)
+        if status == 403:
+            message = _message(response)
+            if "push access" in message.lower() or "resource not accessible" in message.lower():
+                raise GitHubAccessError(MSG_NO_ACCESS, status=403)
+            raise GitHubAccessError(self._scrub(f"access denied (403): {message or 'no reason given'}"), status=403)
+        if status == 404:
+            raise GitHubNotFound(MSG_NOT_FOUND, status=404)
+        if status >= 500:
+            raise GitHubUnavailable(f"GitHub answered {status} for {path} (after retries)", status=status)
+        if status != 200:
+            message = self._scrub(f"GitHub answered {status} for {path}: {_message(response)}")
+            raise GitHubBadResponse(message, status=status)
+        try:
+            data = json.loads(content)
+        except ValueError:
+            raise GitHubBadResponse(f"GitHub sent invalid JSON for {path}", status=status) from None
+        next_url = response.links.get("next", {}).get("url")
+        return ApiResponse(status=200, data=data, etag=etag, redirected=redirected, next_url=next_url)
+
+    # --- endpoints ---------------------------------------------------------------------------
+    def repository(self, full_name: str, *, etag: str | None = None) -> ApiResponse:
+        response = self.get(f"/repos/{full_name}", etag=etag)
+        if response.status == 200:
+            _require(response.data, dict, ("id", "full_name"), f"/repos/{full_name}")
+        return response
+
+    def traffic(self, full_name: str, kind: str, *, per: str = "day", etag: str | None = None) -> ApiResponse:
+        """`kind` is "views" or "clones"; `per` "day" or "week"."""
+        path = f"/repos/{full_name}/traffic/{kind}"
+        response = self.get(path, params={"per": per}, etag=etag)
+        if response.status == 200:
+            _require(response.data, dict, ("count", "uniques", kind), path)
+            for bucket in response.data[kind]:
+                _require(bucket, dict, ("timestamp", "count", "uniques"), path)
+        return response
+
+    def popular(self, full_name: str, kind: str, *, etag: str | None = None) -> ApiResponse:
+        """`kind` is "referrers" or "paths"."""
+        path = f"/repos/{full_name}/traffic/popular/{kind}"
+        response = self.get(path, etag=etag)
+        if response.status == 200:
+            _require(response.data, list, (), path)
+            keys = ("referrer", "count", "uniques") if kind == "referrers" else ("path", "count", "uniques")
+            for entry in response.data:
+                _require(entry, dict, keys, path)
+        return response
+
+    def list_repositories(self, org: str | None = None) -> list[RepoInfo]:
+        """Every repository the token sees (`/user/repos`) or of one organisation, following Link pages."""
+        url: str | None = f"/orgs/{org}/repos" if org else "/user/repos"
+        params: dict[str, Any] | None = {"per_page": 100}
+        found: list[RepoInfo] = []
+        seen_pages = 0
+        while url is not None and seen_pages < 1000:
+            response = self.get(url, params=params)
+            if not isinstance(response.data, list):
+                raise GitHubBadResponse("GitHub sent an unexpected repository list")
+            for entry in response.data:
+                _require(entry, dict, ("id", "name", "owner"), "repository list")
+                found.append(
+                    RepoInfo(
+                        github_id=int(entry["id"]),
+                        owner=str(entry["owner"]["login"]),
+                        name=str(entry["name"]),
+                        private=bool(entry.get("private", False)),
+                        archived=bool(entry.get("archived", False)),
+                        fork=bool(entry.get("fork", False)),
+                    )
+                )
+            # Link URLs carry their own query string.
+            url, params = response.next_url, None
+            seen_pages += 1
+        return found
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+
+def _require(value: Any, kind: type, keys: tuple[str, ...], where: str) -> None:
+    if not isinstance(value, kind) or (keys and not all(key in value for key in keys)):
+        raise GitHubBadResponse(f"GitHub sent an unexpected response shape for {where}")
