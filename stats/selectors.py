@@ -472,10 +472,19 @@ class TableRow:
 
 
 def traffic_table_queryset(
-    *, access: TenantAccess, interval: Interval, start: date, end: date, search: str = "", sort: str = "-date"
+    *,
+    access: TenantAccess,
+    interval: Interval,
+    start: date,
+    end: date,
+    search: str = "",
+    sort: str = "-date",
+    repository_ids: Iterable[int] | None = None,
 ) -> QuerySet:
     """Grouped rows (repository, bucket) with summed counts; only buckets with stored days appear."""
     daily = _daily(access, start, end)
+    if repository_ids is not None:
+        daily = daily.filter(repository_id__in=list(repository_ids))
     for term in search.split()[:5]:
         owner, _, name = term.partition("/")
         daily = (

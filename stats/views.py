@@ -44,19 +44,24 @@ def ui_range(request: HttpRequest, *, access: TenantAccess, today: date | None =
         return parse_range({}, today=today, allow_period=True), str(error)
 
 
-def query_url(params: Mapping[str, str], **changes: str | None) -> str:
+def url_params(request: HttpRequest) -> dict[str, str | list[str]]:
+    """The query string as a dict; repeated keys (`repo`) keep all their values."""
+    return {key: values if len(values) > 1 else values[0] for key, values in request.GET.lists()}
+
+
+def query_url(params: Mapping[str, str | list[str]], **changes: str | None) -> str:
     merged = {key: value for key, value in params.items() if value}
     for key, value in changes.items():
         if value:
             merged[key] = value
         else:
             merged.pop(key, None)
-    return "?" + urlencode(merged) if merged else "?"
+    return "?" + urlencode(merged, doseq=True) if merged else "?"
 
 
 def period_context(request: HttpRequest, period: DateRange) -> dict[str, Any]:
     """Links of the period picker and the interval switch, keeping the rest of the URL state."""
-    params = {key: request.GET.get(key, "") for key in request.GET}
+    params = url_params(request)
     params.pop("page", None)
     periods = [
         {
@@ -76,7 +81,13 @@ def period_context(request: HttpRequest, period: DateRange) -> dict[str, Any]:
         }
         for key in INTERVALS
     ]
-    hidden = {key: value for key, value in params.items() if key not in {"from", "to", "period", "page"} and value}
+    hidden = [
+        (key, value)
+        for key, values in request.GET.lists()
+        if key not in {"from", "to", "period", "page"}
+        for value in values
+        if value
+    ]
     return {
         "period": period,
         "period_links": periods,
@@ -152,8 +163,12 @@ def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = 
     sort = request.GET.get("sort", "-date")
     if sort not in selectors.TABLE_SORTS:
         sort = "-date"
+    # ?repo=owner/name (repeatable) narrows the table to the chosen repositories.
+    chosen = [repo for repo in access.repositories() if repo.full_name.lower() in
+              {name.strip().lower() for name in request.GET.getlist("repo")[:50]}] if request.GET.get("repo") else None
     queryset = selectors.traffic_table_queryset(
-        access=access, interval=period.interval, start=period.start, end=period.end, search=search, sort=sort
+        access=access, interval=period.interval, start=period.start, end=period.end, search=search, sort=sort,
+        repository_ids=[repo.pk for repo in chosen] if chosen is not None else None,
     )
     if request.GET.get("format") == "csv":
         lines = csv_lines(TABLE_HEADER, _table_csv(access, period, queryset))
@@ -162,7 +177,7 @@ def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = 
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     page = Paginator(queryset, TABLE_PAGE_SIZE).get_page(request.GET.get("page"))
-    params = {key: request.GET.get(key, "") for key in request.GET}
+    params = url_params(request)
     columns = [("repo", "Repository"), ("date", "Date"), ("views", "Views"), ("clones", "Clones")]
     sort_links = {
         key: {
@@ -179,6 +194,11 @@ def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = 
         "page": page,
         "search": search,
         "sort": sort,
+        "chosen": chosen or [],
+        "clear_repos_url": query_url(params, repo=None, page=None),
+        "search_hidden": [
+            (key, value) for key, values in request.GET.lists() if key not in {"q", "page"} for value in values
+        ],
         "sort_links": sort_links,
         "csv_url": query_url(params, format="csv", page=None),
         "prev_url": query_url(params, page=str(page.previous_page_number())) if page.has_previous() else "",

@@ -173,3 +173,18 @@ def test_it_shows_the_repository_page(world):
     assert chart_json(html, "views-chart-data")["datasets"][1]["label"] == "Unique visitors"
     assert "/api/v1/t/acme/repos/acme/rocket/referrers/?" in html and "format=csv" in html
     assert world.client_for(world.owner_a).get("/t/acme/repos/acme/nope/").status_code == 404
+
+
+def test_it_narrows_traffic_tables_to_chosen_repositories(world):
+    fill(world.repo_a, 5)
+    other = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="zeppelin")
+    third = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="third")
+    fill(other, 5, views=100)
+    fill(third, 5, views=50)
+    fill(world.repo_b, 5)
+    client = world.client_for(world.owner_a)
+    response = client.get("/t/acme/traffic/?period=7d&repo=ACME/Zeppelin&repo=acme/third&repo=globex/secret-plans")
+    assert {row.repository for row in response.context["rows"]} == {"acme/zeppelin", "acme/third"}
+    html = response.content.decode()
+    assert 'name="repo" value="ACME/Zeppelin"' in html and 'name="repo" value="acme/third"' in html
+    assert "repo=ACME%2FZeppelin&amp;repo=acme%2Fthird" in html  # sort and page links keep every repo
