@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +41,7 @@ MAX_BODY_BYTES = 16 * 1024
 # Replay protection: a body's "timestamp" must be this close to the server clock.
 TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
 INVALID_SIGNATURE = "invalid signature"
+SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 class WebhookError(Exception):
@@ -100,6 +102,10 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _parse_json(request: HttpRequest, body: bytes) -> dict[str, Any]:
     """The body as a JSON object ({} when empty). Raises WebhookError 415/400."""
     if not body.strip():
@@ -112,8 +118,10 @@ def _parse_json(request: HttpRequest, body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise WebhookError(400, "body is not valid UTF-8") from None
     try:
-        data = json.loads(text)
-    except ValueError:
+        # NaN/Infinity are not JSON (and NaN would slip through every timestamp comparison);
+        # deep nesting that fits in the size cap must not surface as a 500 either.
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
         raise WebhookError(400, "body is not valid JSON") from None
     if not isinstance(data, dict):
         raise WebhookError(400, "body must be a JSON object")
@@ -162,7 +170,8 @@ def _check_timestamp(data: dict[str, Any], *, now: datetime) -> None:
 def _target_tenant(data: dict[str, Any], caller: Caller) -> Tenant | None:
     """The tenant the call limits the run to, or None for all tenants."""
     slug = data.get("tenant")
-    if slug is not None and (not isinstance(slug, str) or not slug):
+    # Only slug characters reach the database: a lone surrogate or NUL from a JSON escape cannot be encoded.
+    if slug is not None and (not isinstance(slug, str) or not SLUG_PATTERN.fullmatch(slug)):
         raise WebhookError(400, "tenant: must be a tenant slug (a string)")
     if caller.tenant_slug is not None:
         if slug is not None and slug != caller.tenant_slug:

@@ -150,3 +150,145 @@ def test_it_round_trips_hostile_strings_in_the_json_api(hostile):
     detail = client.get(f"{api}/repos/acme/{quote(HOSTILE_REPO_NAME, safe='')}/traffic/")
     assert detail.status_code == 200
     assert detail.json()["repo"] == f"acme/{HOSTILE_REPO_NAME}"
+
+
+# --- Webhook bodies (POST /hooks/collect/) -------------------------------------------------------
+
+HOOK_SECRET = "hostile-webhook-secret"
+
+
+class _ExplodingStream:
+    """A request body that must not be read."""
+
+    def read(self, *args, **kwargs):
+        raise AssertionError("the webhook read a body it should have refused by its Content-Length")
+
+    readline = read
+
+
+@pytest.fixture
+def hook(world, settings, monkeypatch, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from stats import scheduling
+    from stats.webhook import signature_for
+
+    settings.WEBHOOK_SECRET = HOOK_SECRET
+    queued: list = []
+    monkeypatch.setattr(scheduling, "async_task", lambda *args, **kwargs: queued.append(args))
+    client = Client()
+
+    def post(raw: bytes, *, content_type: str = "application/json", signed: bool = True, **extra):
+        headers = {"X-Hub-Signature-256": signature_for(raw, secret=HOOK_SECRET)} if signed else {}
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post("/hooks/collect/", data=raw, content_type=content_type, headers=headers, **extra)
+
+    post.queued = queued
+    return post
+
+
+def _nothing_queued() -> None:
+    from stats.models import CollectionRun
+
+    assert not CollectionRun.objects.exists()
+
+
+def test_it_refuses_a_huge_declared_body_without_reading_it(hook, settings):
+    from django.test import RequestFactory
+
+    from stats.webhook import collect_hook
+
+    request = RequestFactory().post("/hooks/collect/", data=b"{}", content_type="application/json")
+    request.META["CONTENT_LENGTH"] = str(50 * 1024 * 1024)
+    request.META["wsgi.input"] = _ExplodingStream()
+    request._stream = _ExplodingStream()
+    response = collect_hook(request)
+    assert response.status_code == 413
+    assert "too large" in json.loads(response.content)["error"]
+    _nothing_queued()
+
+
+def test_it_refuses_a_huge_body_even_when_correctly_signed(hook):
+    from stats.webhook import MAX_BODY_BYTES
+
+    body = json.dumps({"tenant": "acme", "pad": "x" * (MAX_BODY_BYTES + 10)}).encode()
+    response = hook(body)
+    assert response.status_code == 413
+    # Invalid UTF-8 and not JSON at all: still 413, since the size is checked before any parsing.
+    assert hook(b"\xff" * (MAX_BODY_BYTES + 1), content_type="text/plain").status_code == 413
+    _nothing_queued()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"],
+)
+def test_it_refuses_bodies_that_are_not_json(hook, content_type):
+    response = hook(b'{"tenant": "acme"}', content_type=content_type)
+    assert response.status_code == 415
+    assert "application/json" in response.json()["error"]
+    _nothing_queued()
+
+
+def test_it_accepts_json_with_a_charset_or_a_json_suffix(hook):
+    assert hook(b'{"tenant": "acme"}', content_type="application/json; charset=utf-8").status_code == 202
+    assert hook(b'{"tenant": "globex"}', content_type="application/vnd.ping+json").status_code == 202
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"tenant": "\xff\xfe"}',  # not UTF-8 at all
+        b'{"tenant": "\xc0\xaf"}',  # overlong encoding of "/"
+        b'{"tenant": "\xed\xa0\x80"}',  # an encoded surrogate
+        '{"tenant": "acme"}'.encode("utf-16"),
+    ],
+)
+def test_it_refuses_invalid_utf8(hook, raw):
+    response = hook(raw)
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["error"]
+    _nothing_queued()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # JSON escapes may still spell a lone surrogate, which no database can store or compare.
+        b'{"tenant": "\\ud800"}',
+        b'{"tenant": "acme\\u0000"}',
+        b'{"tenant": "' + b"a" * 5000 + b'"}',
+        b'{"tenant": ["acme"]}',
+        # Deep nesting fits in the size cap but must not blow the parser's stack.
+        b"[" * 8000 + b"]" * 8000,
+        b'{"tenant": "acme", "timestamp": "NaN"}',
+        b'{"tenant": "acme", "timestamp": 1e999}',
+    ],
+)
+def test_it_answers_hostile_json_with_a_client_error(hook, raw):
+    response = hook(raw)
+    assert 400 <= response.status_code < 500, response.content
+    assert "error" in response.json()
+    _nothing_queued()
+
+
+def test_it_does_not_let_a_nan_timestamp_through_the_replay_check(hook):
+    # json.loads accepts NaN, and every comparison with NaN is false.
+    response = hook(b'{"tenant": "acme", "timestamp": NaN}')
+    assert response.status_code in (400, 401)
+    _nothing_queued()
+
+
+@pytest.mark.parametrize(
+    "raw", [b'{"token": "\\ud800"}', b'{"token": "x\\u0000y"}', b'{"token": 12}', b'{"token": "' + b"a" * 9000 + b'"}']
+)
+def test_it_refuses_a_hostile_token_in_an_unsigned_body(hook, raw):
+    response = hook(raw, signed=False)
+    assert response.status_code == 401
+    _nothing_queued()
+
+
+def test_it_refuses_a_hostile_bearer_token(hook):
+    response = hook(b"{}", signed=False, HTTP_AUTHORIZATION="Bearer \udcff\x00" + "a" * 5000)
+    assert response.status_code == 401
+    _nothing_queued()
