@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from stats import webhook
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("collect/", webhook.collect_hook, name="collect-hook"),
+]

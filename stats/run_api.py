@@ -1,31 +1,27 @@
-"""Runs API: queue a collection (maintainers and admins), list recent runs, one run with its items."""
+"""Runs API: queue a collection (maintainers and admins), list recent runs with status, counts and errors."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stats import run_selectors, scheduling
-from stats.models import CollectionRun, RunItem
+from stats.models import CollectionRun
+from stats.serializers import ErrorSerializer
 from tenants.access import TenantAccess
 from tenants.models import Role
 from tenants.permissions import HasTenantAccess, TenantRole
 
-
-class ApiErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()
-
-
 ERRORS = {
-    400: OpenApiResponse(ApiErrorSerializer, description="Invalid input; the message names the parameter."),
-    401: OpenApiResponse(ApiErrorSerializer, description="Not authenticated."),
-    403: OpenApiResponse(ApiErrorSerializer, description="Your role does not allow this."),
-    404: OpenApiResponse(ApiErrorSerializer, description="Unknown tenant or run, or not a member."),
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; the message names the parameter."),
+    401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
+    403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this."),
+    404: OpenApiResponse(ErrorSerializer, description="Unknown tenant or run, or not a member."),
 }
 
 
@@ -37,7 +33,7 @@ class QueuedSerializer(serializers.Serializer):
 class RunSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     trigger = serializers.ChoiceField(choices=CollectionRun.Trigger.choices)
-    status = serializers.ChoiceField(choices=CollectionRun.Status.choices)
+    status = serializers.CharField(help_text="One of: " + ", ".join(CollectionRun.Status.values) + ".")
     status_label = serializers.CharField()
     active = serializers.BooleanField(help_text="Queued or running.")
     created = serializers.DateTimeField()
@@ -58,21 +54,6 @@ class RunSerializer(serializers.Serializer):
 
 class RunListSerializer(serializers.Serializer):
     runs = RunSerializer(many=True)
-
-
-class RunItemSerializer(serializers.Serializer):
-    repository = serializers.CharField()
-    status = serializers.ChoiceField(choices=RunItem.Status.choices)
-    status_label = serializers.CharField()
-    days_stored = serializers.IntegerField()
-    api_requests = serializers.IntegerField()
-    not_modified = serializers.IntegerField()
-    error = serializers.CharField(allow_blank=True)
-    finished = serializers.DateTimeField(allow_null=True)
-
-
-class RunDetailSerializer(RunSerializer):
-    items = RunItemSerializer(many=True)
 
 
 def _access(request: Request) -> TenantAccess:
@@ -131,25 +112,3 @@ class RunListView(APIView):
         progress = run_selectors.runs_progress(runs=runs)
         data = [run_selectors.run_data(run, access=access, progress=progress.get(run.pk, (0, 0))) for run in runs]
         return Response({"runs": data})
-
-
-class RunDetailView(APIView):
-    renderer_classes = [JSONRenderer]
-    permission_classes = [HasTenantAccess]
-
-    @extend_schema(
-        operation_id="runs_retrieve",
-        summary="One collection run with its repositories",
-        responses={200: RunDetailSerializer, 401: ERRORS[401], 404: ERRORS[404]},
-        tags=["runs"],
-    )
-    def get(self, request: Request, tenant_slug: str, run_id: int) -> Response:
-        access = _access(request)
-        run = run_selectors.run_get(access=access, run_id=run_id)
-        if run is None:
-            raise NotFound("no such run")
-        items = list(run_selectors.run_items(access=access, run=run))
-        done = sum(1 for item in items if item.status in run_selectors.DONE_STATUSES)
-        data = run_selectors.run_data(run, access=access, progress=(done, len(items)))
-        data["items"] = [run_selectors.run_item_data(item) for item in items]
-        return Response(data)

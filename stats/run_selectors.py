@@ -70,16 +70,3 @@ def run_data(
         # The summary may name repositories a limited viewer must not see.
         "error_summary": "" if access.is_limited else run.error_summary,
     }
-
-
-def run_item_data(item: RunItem) -> dict[str, Any]:
-    return {
-        "repository": item.repository.full_name,
-        "status": item.status,
-        "status_label": item.get_status_display(),
-        "days_stored": item.days_stored,
-        "api_requests": item.api_requests,
-        "not_modified": item.not_modified,
-        "error": item.error,
-        "finished": item.finished_at,
-    }

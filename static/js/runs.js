@@ -68,8 +68,11 @@
     var polls = 0;
     function tick() {
       polls += 1;
-      getJSON(url).then(function (run) {
-        if (!run.active) { window.location.reload(); return; }
+      getJSON(url).then(function (data) {
+        // The active run of a tenant is always among its newest runs.
+        var id = Number(panel.getAttribute("data-run-id"));
+        var run = (data.runs || []).filter(function (r) { return r.id === id; })[0];
+        if (!run || !run.active) { window.location.reload(); return; }
         var status = panel.querySelector('[role="status"]');
         if (status) {
           status.textContent = "In progress: " + run.items_done + " of " + run.items_total + " repositories done. This page updates itself.";
