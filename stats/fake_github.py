@@ -91,6 +91,8 @@ class TokenBudget:
 @lru_cache(maxsize=100_000)
 def _events(seed: int, visitors: int, kind: str, day: date) -> tuple[tuple[int, int], ...]:
     """(visitor id, hour) of every view or clone on `day`."""
+    if visitors <= 0:
+        return ()  # a repository nobody visits
     rng = random.Random(f"{seed}:{kind}:{day.isoformat()}")
     mean = visitors if kind == "views" else max(1, visitors // 5)
     if rng.random() < (0.2 if kind == "views" else 0.35):
@@ -187,7 +189,7 @@ class FakeGitHub:
                 github_id = self._next_id
             repo = FakeRepo(
                 full_name=full_name, github_id=github_id, seed=zlib.crc32(full_name.lower().encode()),
-                visitors=max(1, visitors), private=private,
+                visitors=max(0, visitors), private=private,
             )
             self.repos[full_name.lower()] = repo
         return repo
@@ -297,7 +299,7 @@ class FakeGitHub:
         names = REFERRER_NAMES if kind == "referrers" else PATH_SUFFIXES
         rows = []
         for name in names:
-            count = rng.randint(0, repo.visitors * 3)
+            count = rng.randint(0, repo.visitors * 3) if repo.visitors else 0
             if count == 0:
                 continue
             uniques = max(1, count // rng.randint(1, 3))

@@ -33,6 +33,10 @@ MAX_RATE_LIMIT_SLEEPS = 3
 SECONDARY_LIMIT_DEFAULT_WAIT = 60
 
 
+def pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 class GitHubError(Exception):
     """A request failed; `str(exc)` is an actionable message safe to store and show."""
 
@@ -125,6 +129,12 @@ class RateBudget:
         with self._lock:
             self.blocked_until = max(self.blocked_until or 0.0, until)
 
+    def waited(self) -> None:
+        """We slept until the reset GitHub named: what we knew of the budget is stale now."""
+        with self._lock:
+            self.remaining = None
+            self.blocked_until = None
+
     def exhausted_until(self, now: float) -> float | None:
         """When the budget is known to be spent, the epoch at which it comes back."""
         with self._lock:
@@ -160,7 +170,7 @@ class GitHubClient:
         retries: int = 3,
         backoff_factor: float | None = None,
         max_rate_limit_wait: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         budget: RateBudget | None = None,
     ) -> None:
@@ -170,7 +180,8 @@ class GitHubClient:
         self.max_rate_limit_wait = (
             max_rate_limit_wait if max_rate_limit_wait is not None else settings.COLLECT_MAX_RATE_LIMIT_WAIT
         )
-        self.sleep = sleep
+        # Looked up at call time so tests can replace `stats.github.pause` and never really sleep.
+        self.sleep = sleep or (lambda seconds: pause(seconds))
         self.clock = clock
         self.budget = budget or RateBudget()
         pool_size = pool_size or settings.COLLECT_CONCURRENCY
@@ -232,6 +243,7 @@ class GitHubClient:
                 if wait <= self.max_rate_limit_wait:
                     logger.info("rate limited on %s, sleeping %.0f s", path, wait)
                     self.sleep(wait)
+                    self.budget.waited()
                     continue
                 until = self.clock() + wait
                 self.budget.block(until)
@@ -247,6 +259,7 @@ class GitHubClient:
         wait = until - now
         if wait <= self.max_rate_limit_wait:
             self.sleep(wait)
+            self.budget.waited()
             return
         raise GitHubRateLimited(_epoch_to_datetime(until))
 

@@ -124,7 +124,9 @@ def _lock_claim(*, tenant: Tenant, run: CollectionRun, now: datetime) -> None:
         last = holder.heartbeat or holder.started or holder.created
         _run_finalize(run_id=holder.pk, now=now,
                       abandoned=f"abandoned: no sign of life from its worker since {last:%Y-%m-%d %H:%M:%S} UTC")
-    if not CollectionLock.objects.filter(tenant=tenant, run_id=holder_id).update(run=run, claimed_at=now):
+    # Finalizing the stale run released the lock; take it unless another starter was quicker.
+    free = Q(run__isnull=True) | Q(run_id=holder_id)
+    if not CollectionLock.objects.filter(free, tenant=tenant).update(run=run, claimed_at=now):
         # Someone else took over the stale lock between our two statements.
         current = CollectionLock.objects.filter(tenant=tenant).values_list("run_id", flat=True).first()
         raise CollectionBusy(tenant=tenant, run_id=current or 0)
@@ -430,12 +432,17 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             repo_fields.update(owner=owner, name=name)
         today = fetched.today
         days = 0
+        # Only the ETag of a body that was merged may be kept: a later 304 stands for that body.
+        merged: set[str] = set()
         if EP_VIEWS_DAY in responses and EP_CLONES_DAY in responses:
             days = _daily_store(repo_id=repo_id, today=today, views=responses[EP_VIEWS_DAY],
                                 clones=responses[EP_CLONES_DAY])
+            merged.update((EP_VIEWS_DAY, EP_CLONES_DAY))
         if EP_VIEWS_WEEK in responses and EP_CLONES_WEEK in responses:
             _weekly_store(repo_id=repo_id, today=today, views=responses[EP_VIEWS_WEEK],
                           clones=responses[EP_CLONES_WEEK])
+            merged.update((EP_VIEWS_WEEK, EP_CLONES_WEEK))
+        merged.update(ep for ep in (EP_REFERRERS, EP_PATHS, EP_REPO) if ep in responses)
         if EP_REFERRERS in responses and responses[EP_REFERRERS].status == 200:
             ReferrerSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
             ReferrerSnapshot.objects.bulk_create([
@@ -453,7 +460,7 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             ])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
-        _etags_store(repo_id=repo_id, fetched=fetched, now=now)
+        _etags_store(repo_id=repo_id, fetched=fetched, endpoints=merged, now=now)
 
         error = fetched.error
         if error is None:
@@ -539,11 +546,11 @@ def _metrics_store(*, repo_id: int, today: date, data: dict[str, Any]) -> None:
         RepositoryMetrics.objects.create(repository_id=repo_id, date=today, **values)
 
 
-def _etags_store(*, repo_id: int, fetched: RepoFetch, now: datetime) -> None:
+def _etags_store(*, repo_id: int, fetched: RepoFetch, endpoints: set[str], now: datetime) -> None:
     known = fetched.target.etags
     create, update = [], []
     for endpoint, response in fetched.responses.items():
-        if response.status != 200 or not response.etag:
+        if endpoint not in endpoints or response.status != 200 or not response.etag:
             continue
         existing = known.get(endpoint)
         if existing is None:
