@@ -54,6 +54,9 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=None, metavar="N",
                             help="Parallel GitHub requests per tenant (default COLLECT_CONCURRENCY).")
         parser.add_argument("--quiet", action="store_true", help="No progress bar and no summary.")
+        parser.add_argument("--enqueue", action="store_true",
+                            help="Queue the run for the qcluster workers instead of collecting inline "
+                                 "(throttled by COLLECT_MIN_INTERVAL like the webhook; exit 3 if nothing was queued).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["concurrency"] is not None and options["concurrency"] < 1:
@@ -65,7 +68,12 @@ class Command(BaseCommand):
             tenants = [t for t in tenants if t.pk in ids] if options["tenant"] else list(
                 Tenant.objects.filter(pk__in=ids).order_by("slug")
             )
-        exit_code = self.collect_inline(tenants=tenants, repositories=repositories, options=options)
+        if options["enqueue"]:
+            if repositories is not None:
+                raise CommandError("--repo cannot be combined with --enqueue", returncode=EXIT_BAD_ARGS)
+            exit_code = self.collect_enqueue(tenants=tenants, quiet=options["quiet"])
+        else:
+            exit_code = self.collect_inline(tenants=tenants, repositories=repositories, options=options)
         if exit_code:
             sys.exit(exit_code)
 
@@ -121,6 +129,20 @@ class Command(BaseCommand):
                 exit_code = max(exit_code, EXIT_FAILED)
         if not quiet:
             self.summary(runs)
+        return exit_code
+
+    def collect_enqueue(self, *, tenants: list[Tenant], quiet: bool) -> int:
+        """Queue one run per tenant for the workers (stats.scheduling, same path as the webhook)."""
+        from stats.scheduling import collection_request  # late: keeps inline runs free of django-q imports
+
+        exit_code = 0
+        for tenant in tenants:
+            run, message = collection_request(tenant=tenant, trigger=CollectionRun.Trigger.COMMAND)
+            if run is None:
+                exit_code = EXIT_BUSY
+                self.stderr.write(f"{tenant.slug}: nothing queued: {message}")
+            elif not quiet:
+                self.stdout.write(f"{tenant.slug}: {message}")
         return exit_code
 
     def summary(self, runs: list[CollectionRun]) -> None:
