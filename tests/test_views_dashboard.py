@@ -19,15 +19,14 @@ TODAY = date(2026, 11, 20)
 
 @pytest.fixture(autouse=True)
 def _frozen_today(monkeypatch):
-    # Views default `today` to timezone.now().date(); pin it for every page.
-    import stats.periods
-
-    monkeypatch.setattr(stats.periods, "today_utc", lambda today=None: today or TODAY)
+    # Views default `today` to timezone.now().date(); pin it for every page. Import the views first:
+    # importing them while stats.periods is patched would bind the patched function for good.
     import repos.views
+    import stats.periods
     import stats.views
 
-    monkeypatch.setattr(stats.views, "today_utc", lambda today=None: today or TODAY)
-    monkeypatch.setattr(repos.views, "today_utc", lambda today=None: today or TODAY)
+    for module in (stats.periods, stats.views, repos.views):
+        monkeypatch.setattr(module, "today_utc", lambda today=None: today or TODAY)
 
 
 def fill(repo: Repository, days: int, views: int = 10, skip: set[int] | frozenset[int] = frozenset()) -> None:
