@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from tenants.models import Invitation, Membership, Role, Tenant
 
@@ -155,3 +156,6 @@ def test_it_logs_invited_users_in_through_a_real_provider(transactional_db, live
             context.close()
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop runs use their own connection: close it, or
+            # PostgreSQL cannot drop the test database at the end of the session.
+            connections.close_all()
