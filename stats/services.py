@@ -99,9 +99,10 @@ def collection_run_start(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        CollectionLock.objects.get_or_create(tenant=tenant)
+        # Writing first keeps SQLite from failing a read-then-write transaction under concurrency.
         run = CollectionRun.objects.create(tenant=tenant, trigger=trigger, status=CollectionRun.Status.QUEUED,
                                            heartbeat=now)
+        CollectionLock.objects.get_or_create(tenant=tenant)
         _lock_claim(tenant=tenant, run=run, now=now)
         if repositories is None:
             repositories = Repository.objects.filter(tenant=tenant, active=True)
@@ -423,13 +424,25 @@ def _repo_store_safely(*, item: RunItem, fetched: RepoFetch, now: datetime) -> N
 def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
     repo_id = fetched.target.repository_id
     responses = fetched.responses
+    repo_fields: dict[str, Any] = {"last_collected_at": now}
+    if fetched.github_id is not None and fetched.github_id != fetched.target.github_id:
+        repo_fields["github_id"] = fetched.github_id
+    if fetched.full_name != fetched.target.full_name:
+        owner, name = fetched.full_name.split("/", 1)
+        repo_fields.update(owner=owner, name=name)
+    error = fetched.error
+    if error is None:
+        item.status, item.error = RunItem.Status.OK, ""
+        repo_fields.update(last_success_at=now, last_error="")
+    else:
+        rate_limited = isinstance(error, GitHubRateLimited)
+        item.status = RunItem.Status.SKIPPED if rate_limited else RunItem.Status.FAILED
+        item.error = str(error)[:2000]
+        repo_fields["last_error"] = item.error
     with transaction.atomic():
-        repo_fields: dict[str, Any] = {"last_collected_at": now}
-        if fetched.github_id is not None and fetched.github_id != fetched.target.github_id:
-            repo_fields["github_id"] = fetched.github_id
-        if fetched.full_name != fetched.target.full_name:
-            owner, name = fetched.full_name.split("/", 1)
-            repo_fields.update(owner=owner, name=name)
+        # Write first: on SQLite a transaction that reads, then writes while another process has
+        # committed meanwhile fails at once with "database is locked"; one that writes first waits.
+        Repository.objects.filter(pk=repo_id).update(**repo_fields)
         today = fetched.today
         days = 0
         # Only the ETag of a body that was merged may be kept: a later 304 stands for that body.
@@ -462,16 +475,6 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
         _etags_store(repo_id=repo_id, fetched=fetched, endpoints=merged, now=now)
 
-        error = fetched.error
-        if error is None:
-            item.status, item.error = RunItem.Status.OK, ""
-            repo_fields.update(last_success_at=now, last_error="")
-        else:
-            rate_limited = isinstance(error, GitHubRateLimited)
-            item.status = RunItem.Status.SKIPPED if rate_limited else RunItem.Status.FAILED
-            item.error = str(error)[:2000]
-            repo_fields["last_error"] = item.error
-        Repository.objects.filter(pk=repo_id).update(**repo_fields)
         item.finished_at = now
         item.api_requests, item.not_modified, item.days_stored = fetched.requests, fetched.not_modified, days
         item.save(update_fields=["status", "error", "finished_at", "api_requests", "not_modified", "days_stored"])
