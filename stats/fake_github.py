@@ -126,6 +126,9 @@ class FakeGitHub:
         self.tokens: set[str] | None = None  # None: any bearer token is valid
         self.budgets: dict[str, TokenBudget] = {}
         self.requests: list[FakeRequest] = []
+        # Requests being answered right now, and the most ever at once (checks client concurrency).
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._next_id = 100_000
@@ -370,6 +373,11 @@ class FakeGitHub:
                 budget.remaining -= 1
             return budget, False
 
+    def in_flight_change(self, delta: int) -> None:
+        with self._lock:
+            self.in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
     def log(self, request: FakeRequest) -> None:
         with self._lock:
             self.requests.append(request)
@@ -399,6 +407,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: tests read FakeGitHub.requests instead
 
     def do_GET(self) -> None:
+        gh = self.github
+        gh.in_flight_change(+1)
+        try:
+            self._get()
+        finally:
+            gh.in_flight_change(-1)
+
+    def _get(self) -> None:
         gh = self.github
         if gh.latency:
             gh.wait(gh.latency)

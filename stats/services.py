@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -322,22 +322,40 @@ def _items_collect(
                    etags.get(item.repository_id, {}))
         for item in items
     ]
-    done = 0
     with client, ThreadPoolExecutor(max_workers=min(concurrency, len(targets)),
                                     thread_name_prefix=f"collect-{run_id}") as pool:
         futures = [pool.submit(_repo_fetch, client=client, target=target, today=today) for target in targets]
-        for future in as_completed(futures):
-            fetched = future.result()
-            item = by_id[fetched.target.item_id]
-            _repo_store_safely(item=item, fetched=fetched, now=clock())
-            if isinstance(fetched.error, GitHubRateLimited):
-                CollectionRun.objects.filter(pk=run_id).update(rate_limited_until=fetched.error.until)
-            CollectionRun.objects.filter(pk=run_id).update(
-                heartbeat=clock(), rate_limit_remaining=client.budget.remaining
-            )
-            done += 1
-            if progress is not None:
-                progress(item)
+        try:
+            done = _results_store(run_id=run_id, futures=futures, items=by_id, client=client, clock=clock,
+                                  progress=progress)
+        except BaseException:
+            # Killed (Ctrl-C, database gone...): do not fetch repositories nobody will store.
+            for future in futures:
+                future.cancel()
+            raise
+    return done
+
+
+def _results_store(
+    *,
+    run_id: int,
+    futures: list[Future[RepoFetch]],
+    items: dict[int, RunItem],
+    client: GitHubClient,
+    clock: Callable[[], datetime],
+    progress: Callable[[RunItem], None] | None,
+) -> int:
+    done = 0
+    for future in as_completed(futures):
+        fetched = future.result()
+        item = items[fetched.target.item_id]
+        _repo_store_safely(item=item, fetched=fetched, now=clock())
+        if isinstance(fetched.error, GitHubRateLimited):
+            CollectionRun.objects.filter(pk=run_id).update(rate_limited_until=fetched.error.until)
+        CollectionRun.objects.filter(pk=run_id).update(heartbeat=clock(), rate_limit_remaining=client.budget.remaining)
+        done += 1
+        if progress is not None:
+            progress(item)
     return done
 
 
