@@ -18,6 +18,8 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -226,6 +228,9 @@ class GitHubClient:
         return text.replace(self._token, "***") if self._token else text
 
     # --- one request -------------------------------------------------------------------------
+    # Every frame below this one (requests, urllib3) holds the Authorization header in its locals:
+    # Django's exception reports (error e-mails) show those frames' variables as "********************".
+    @method_decorator(sensitive_variables())
     def get(self, path: str, *, params: dict[str, Any] | None = None, etag: str | None = None) -> ApiResponse:
         """GET `path`; 304 when `etag` still matches. Raises GitHubError subclasses with safe messages."""
         url = path if path.startswith("http") else f"{self.base_url}{path}"
