@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from tenants.models import Tenant
+from tenants.selectors import user_tenants
 
 
 def tenant_navigation(request: HttpRequest) -> dict[str, Any]:
@@ -16,5 +16,5 @@ def tenant_navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "tenant_access": access,
         "current_tenant": access.tenant if access else None,
-        "user_tenants": Tenant.objects.filter(memberships__user=user).order_by("name"),
+        "user_tenants": user_tenants(user=user),
     }
