@@ -48,7 +48,7 @@ def failed_run(world, fake_github, settings, caplog, monkeypatch):
 
     def exploding(self, conn, method, url, *args, **kwargs):
         if "/acme/boom" in url:
-            args = kwargs = None  # this test double's own frame must not be what holds the headers
+            del args, kwargs  # this test double's own frame must not be what holds the headers
             raise RuntimeError("connection pool exploded")
         return original(self, conn, method, url, *args, **kwargs)
 
@@ -95,16 +95,23 @@ def test_it_keeps_the_token_out_of_exception_reports(failed_run, settings):
         _assert_secret_free(f"the HTML exception report of {record.getMessage()!r}", reporter.get_traceback_html())
 
 
-def test_it_keeps_the_token_out_of_the_technical_500_page_of_a_failing_collection(world, fake_github, settings, rf):
-    # An exception escaping a collection into a request (DEBUG off: the report mailed to ADMINS).
+def test_it_keeps_the_token_out_of_the_500_report_of_a_failing_request(world, fake_github, settings, rf, monkeypatch):
+    # An exception escaping the GitHub client into a request (DEBUG off: the report mailed to ADMINS).
     settings.DEBUG = False
     github_credential_set(tenant=world.tenant_a, token=TOKEN)
     client = services.github_client_for_tenant(tenant=world.tenant_a)
-    client.session.get = None  # any bug in the HTTP layer: calling it raises TypeError
+
+    def exploding(self, conn, method, url, *args, **kwargs):
+        del args, kwargs  # this test double's own frame must not be what holds the headers
+        raise RuntimeError("connection pool exploded")
+
+    monkeypatch.setattr(urllib3.connectionpool.HTTPConnectionPool, "_make_request", exploding)
     try:
         client.get("/repos/acme/rocket")
-    except Exception:
+    except RuntimeError:
         report = ExceptionReporter(rf.get("/t/acme/collect/"), *sys.exc_info())
+        frames = report.get_traceback_frames()
+        assert any(frame["function"] == "urlopen" for frame in frames), "the report must reach urllib3's frames"
         _assert_secret_free("the 500 report text", report.get_traceback_text())
         _assert_secret_free("the 500 report HTML", report.get_traceback_html())
     else:
