@@ -41,14 +41,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--naive-repos", type=int, default=10, help="repositories the one-at-a-time collector does")
     parser.add_argument("--workers", type=int, default=0,
                         help="also run the collection through N django-q2 qcluster processes (and 1 for reference)")
-    parser.add_argument("--batch-size", type=int, default=25, help="repositories per queued task (--workers)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="repositories per queued task with --workers (default: COLLECT_BATCH_SIZE)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: proves the script works")
     args = parser.parse_args(argv)
     if min(args.repos, args.concurrency, args.naive_repos) < 1 or args.latency < 0 or args.workers < 0:
         parser.error("--repos, --concurrency, --naive-repos must be at least 1; --latency, --workers not negative")
     if args.smoke:
         args.repos, args.naive_repos, args.latency = min(args.repos, 4), 1, min(args.latency, 5.0)
-        args.batch_size = 2
+        args.batch_size = args.batch_size or 2
     args.naive_repos = min(args.naive_repos, args.repos)
     return args
 
@@ -134,6 +135,8 @@ class RunFigures:
     not_modified: int
     rate_limit_remaining: int | None
     days_stored: int
+    first_error: str = ""
+    startup: float | None = None  # seconds from queuing to the first claimed item (worker start-up)
 
 
 def collect_inline(*, tenant: object, concurrency: int) -> RunFigures:
@@ -148,7 +151,13 @@ def collect_inline(*, tenant: object, concurrency: int) -> RunFigures:
 
 
 def _figures(run: object, wall: float) -> RunFigures:
+    from django.db.models import Max, Min
+
+    failed = run.items.exclude(status="ok").exclude(error="").values_list("error", flat=True)  # type: ignore[attr-defined]
+    times = run.items.aggregate(first=Min("claimed_at"), last=Max("finished_at"))  # type: ignore[attr-defined]
     return RunFigures(
+        startup=(times["first"] - run.created).total_seconds() if times["first"] else None,  # type: ignore[attr-defined]
+        first_error=(failed.first() or "")[:100],
         wall=wall,
         status=run.status,  # type: ignore[attr-defined]
         repos_ok=run.repos_ok,  # type: ignore[attr-defined]
@@ -198,8 +207,12 @@ def collect_naively(*, api_url: str, repos: int) -> tuple[float, int]:
 def collect_with_workers(*, tenant: object, workers: int, database_url: str, concurrency: int, batch_size: int,
                          timeout: float) -> RunFigures:
     """Queue a run, start `workers` qcluster processes (1 worker each), wait for the run, stop them (SIGINT)."""
+    from django.conf import settings
+
     from stats import scheduling
     from stats.models import CollectionRun
+
+    settings.COLLECT_BATCH_SIZE = batch_size  # the run is cut into tasks here, in this process
 
     run, message = scheduling.collection_request(tenant=tenant, trigger=CollectionRun.Trigger.COMMAND)
     if run is None:
@@ -212,6 +225,11 @@ def collect_with_workers(*, tenant: object, workers: int, database_url: str, con
         "COLLECT_CONCURRENCY": str(concurrency),
         "COLLECT_BATCH_SIZE": str(batch_size),
         "LOG_LEVEL": "WARNING",
+        # Workers run like production (no per-query logging); the token key is the one this process used.
+        "DEBUG": "false",
+        "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "STATIC_MANIFEST": "false",
+        "SECURE_SSL_REDIRECT": "false",
     }
     started = time.perf_counter()
     clusters = [
@@ -256,9 +274,13 @@ def run(args: argparse.Namespace) -> int:
 
         title = "PostgreSQL" if database.vendor == "postgres" else "SQLite"
         print(f"\n## {title}: {args.repos} repositories, latency {args.latency:g} ms, "
-              f"concurrency {args.concurrency}", flush=True)
+              f"concurrency {args.concurrency} (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
+              flush=True)
         harness.migrate()
         harness.production_like()
+        from django.conf import settings
+
+        args.batch_size = args.batch_size or settings.COLLECT_BATCH_SIZE
         # GitHub's 5,000/hour, or more when the run needs more (5,000 repositories ≈ 35,000 requests).
         rate_limit = max(5000, 20 * args.repos)
         fake = start_fake(repos=args.repos, latency_ms=args.latency, rate_limit=rate_limit)
@@ -296,7 +318,7 @@ def run(args: argparse.Namespace) -> int:
             ["figure", "value", "target", "met"],
             [
                 ["repositories ok / failed (first run)", f"{first.repos_ok} / {first.repos_failed} ({first.status})",
-                 "", ""],
+                 "", first.first_error],
                 ["requests served by the fake (engine counted)", f"{served_first.requests} ({first.requests})", "", ""],
                 ["wall time, s", f"{first.wall:.2f}", "", ""],
                 [f"ideal bound = requests x {args.latency:g} ms / {min(args.concurrency, args.repos)}, s",
@@ -326,12 +348,14 @@ def run(args: argparse.Namespace) -> int:
             base = worker_rows[0][1]
             harness.print_table(
                 f"django-q2 workers ({title}, batches of {args.batch_size}, ORM broker)",
-                ["qcluster processes", "wall, s", "repos ok", "requests", "repos/s", "vs 1 worker"],
+                ["qcluster processes", "wall, s", "repos ok", "requests", "repos/s", "vs 1 worker", "start-up, s",
+                 "first error"],
                 [
                     [count, f"{figures.wall:.2f}", figures.repos_ok, figures.requests,
                      f"{figures.repos_ok / figures.wall:.1f}" if figures.wall else "-",
                      harness.ratio(figures.repos_ok / figures.wall, base.repos_ok / base.wall)
-                     if figures.wall and base.wall and base.repos_ok else "-"]
+                     if figures.wall and base.wall and base.repos_ok else "-",
+                     f"{figures.startup:.1f}" if figures.startup is not None else "-", figures.first_error or "-"]
                     for count, figures in worker_rows
                 ],
             )

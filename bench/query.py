@@ -11,6 +11,7 @@ Each figure is the median of `--repeat` warm runs. See bench/README.md for what 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -265,7 +266,8 @@ def run(args: argparse.Namespace) -> int:
         from bench import seed
 
         title = "PostgreSQL" if database.vendor == "postgres" else "SQLite"
-        print(f"\n## {title}: {args.repos} repositories x {args.days} days", flush=True)
+        print(f"\n## {title}: {args.repos} repositories x {args.days} days "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
         migrate_seconds = harness.migrate()
         harness.production_like()
         today = date.today()

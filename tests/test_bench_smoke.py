@@ -45,3 +45,26 @@ def test_it_runs_the_query_benchmark_and_prints_its_tables() -> None:
         assert float(cells[1]) > 0 and float(cells[3]) > 0 and float(cells[4]) > 0, line
         big, small = (int(n) for n in cells[7].split("/"))
         assert big == small, f"query count grows with repositories: {line}"
+
+
+@pytest.mark.slow
+def test_it_runs_the_collection_benchmark_and_prints_its_table() -> None:
+    result = _run_bench("collect.py")
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "### Collection" in result.stdout
+    rows = {
+        cells[0]: cells[1]
+        for line in result.stdout.splitlines()
+        if line.startswith("| ")
+        for cells in [[cell.strip() for cell in line.strip().strip("|").split("|")]]
+    }
+    assert rows["repositories ok / failed (first run)"].startswith("4 / 0")
+    # The fake server and the engine count the same requests, several per repository.
+    served, counted = rows["requests served by the fake (engine counted)"].rstrip(")").split(" (")
+    assert served == counted and int(served) >= 4 * 2
+    assert float(rows["wall / ideal"]) > 0
+    assert float(rows["speedup vs one-at-a-time"]) > 0
+    # The same day again: every endpoint answers 304 and costs nothing.
+    assert rows["answered 304"] == f"{served} (100%)"
+    assert rows["peak RSS of the collector process, MB"]
