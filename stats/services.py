@@ -499,17 +499,19 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
 
 
 def _window_counts(
-    *, views: ApiResponse, clones: ApiResponse, keys: list[date]
+    *, views: ApiResponse, clones: ApiResponse, today: date, window: Callable[[date], list[date]]
 ) -> dict[date, merge.Counts]:
     # A 304 means "same body as when the stored ETag was saved", and that body was merged then:
     # only the window's new keys (with no row yet) are unknown to us, and they are real zeros.
     v = merge.parse_buckets(views.data, "views") if views.status == 200 else {}
     c = merge.parse_buckets(clones.data, "clones") if clones.status == 200 else {}
-    return merge.combine(v, c, sorted({*keys, *v, *c}))
+    # If GitHub's day already turned over before our clock did, its window is the one to zero-fill.
+    today = max([today, *v, *c])
+    return merge.combine(v, c, sorted({*window(today), *v, *c}))
 
 
 def _daily_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
-    fetched = _window_counts(views=views, clones=clones, keys=merge.daily_window(today))
+    fetched = _window_counts(views=views, clones=clones, today=today, window=merge.daily_window)
     rows = {
         row.date: row
         for row in DailyTraffic.objects.filter(repository_id=repo_id, date__gte=min(fetched), date__lte=max(fetched))
@@ -531,7 +533,7 @@ def _daily_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiRe
 
 
 def _weekly_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
-    fetched = _window_counts(views=views, clones=clones, keys=merge.weekly_window(today))
+    fetched = _window_counts(views=views, clones=clones, today=today, window=merge.weekly_window)
     rows = {
         row.week_start: row
         for row in WeeklyTraffic.objects.filter(

@@ -353,3 +353,14 @@ def test_it_uses_the_credentials_api_url_override(gh, world, settings):
     settings.GITHUB_API_URL = "http://127.0.0.1:9"  # nothing listens there
     give_token(world.tenant_a, api_url=gh.url)
     assert collect(world.tenant_a).status == Status.SUCCEEDED
+
+
+def test_it_zero_fills_githubs_window_when_githubs_day_turned_over_first(gh, world):
+    busy = follow(gh, world.tenant_a, "acme/busy", visitors=200)
+    gh.set_today(DAY + timedelta(days=1), hour=1)
+    served = gh.traffic_body(gh.repos["acme/busy"], "views", "day")["views"]
+    assert served[-1]["timestamp"].startswith((DAY + timedelta(days=1)).isoformat())
+    now = noon(DAY).replace(hour=23, minute=59)
+    run = services.collection_run_start(tenant=world.tenant_a, trigger="command", now=now)
+    assert services.collection_run_execute(run=run, now=now).status == Status.SUCCEEDED
+    assert sorted(daily(busy)) == [DAY + timedelta(days=1 - n) for n in range(14, -1, -1)]
