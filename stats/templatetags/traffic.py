@@ -17,12 +17,13 @@ def num(value: int | float | None) -> str:
 
 @register.filter
 def compact(value: int | None) -> str:
-    """1234 → 1.2k, 2500000 → 2.5M (cards)."""
+    """9999 → 9,999; 64382 → 64.4k; 2500000 → 2.5M (cards; the exact figure is in the title)."""
     if value is None:
         return "—"
-    for limit, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (10_000, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    for threshold, divisor, suffix in ((1_000_000_000, 1_000_000_000, "B"), (1_000_000, 1_000_000, "M"),
+                                       (10_000, 1_000, "k")):
+        if abs(value) >= threshold:
+            return f"{value / divisor:.1f}".rstrip("0").rstrip(".") + suffix
     return f"{value:,}"
 
 
