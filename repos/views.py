@@ -154,7 +154,9 @@ def repository_detail(
         "clones_chart": chart_spec(
             points, [("clones", "Clones"), ("unique_clones", "Unique cloners")], period.interval
         ),
-        "metrics_chart": chart_spec(metrics, [("stars", "Stars"), ("forks", "Forks")], "day"),
+        "metrics_chart": {
+            **chart_spec(metrics, [("stars", "Stars"), ("forks", "Forks")], "day"), "zero": False, "fill": False
+        },
         "has_metrics": any(point.stars is not None for point in metrics),
         "referrer_trend": selectors.referrer_trend(
             access=access, repository=repository, start=period.start, end=period.end

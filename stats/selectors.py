@@ -398,6 +398,10 @@ def referrer_trend(
     return {
         "labels": [day.isoformat() for day in dates],
         "unit": "day",
+        # Snapshots are sparse and a referrer can leave the top 10: plain lines and dots read best.
+        "fill": False,
+        "tension": 0,
+        "points": True,
         "datasets": [{"label": name, "data": [values.get((name, day)) for day in dates]} for name in names],
     }
 

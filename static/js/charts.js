@@ -1,5 +1,6 @@
 /* Draws every <canvas data-chart="ID"> from the JSON in <script type="application/json" id="ID">.
-   Spec: {labels: ["YYYY-MM-DD", …], unit: "day"|"week"|"month", datasets: [{label, data: [n|null, …]}]}.
+   Spec: {labels: ["YYYY-MM-DD", …], unit: "day"|"week"|"month", datasets: [{label, data: [n|null, …]}]},
+   optional: fill (false: no area), tension (0: straight lines), points (always show dots), zero (false: y from data).
    null values stay gaps (spanGaps: false): an unknown day is never drawn as zero. */
 (function () {
   "use strict";
@@ -30,17 +31,17 @@
         data: set.data,
         borderColor: color,
         backgroundColor: index === 0 ? withAlpha(color, 0.12) : withAlpha(color, 0.05),
-        fill: index === 0 ? "origin" : false,
+        fill: index === 0 && spec.fill !== false ? "origin" : false,
         borderWidth: index === 0 ? 2.5 : 2,
         borderDash: index === 0 ? [] : (spec.datasets.length === 2 ? [5, 4] : []),
         // Dense series hide points, but a value with gaps on both sides is drawn as a dot.
         pointRadius: function (ctx) {
-          if (single || labels.length < 40) { return 2.5; }
+          if (single || labels.length < 40 || spec.points) { return 2.5; }
           var i = ctx.dataIndex, d = set.data;
           return d[i] !== null && (d[i - 1] === null || i === 0) && (d[i + 1] === null || i === d.length - 1) ? 2.5 : 0;
         },
         pointHoverRadius: 5,
-        tension: 0.25,
+        tension: spec.tension === undefined ? 0.25 : spec.tension,
         spanGaps: false
       };
     });
@@ -72,7 +73,7 @@
             ticks: { color: "#64748b", maxRotation: 0, autoSkip: true, maxTicksLimit: 8 }
           },
           y: {
-            beginAtZero: true,
+            beginAtZero: spec.zero !== false,
             grid: { color: "#eef2f7" },
             border: { display: false },
             ticks: { color: "#64748b", precision: 0 }
