@@ -187,3 +187,16 @@ def test_it_narrows_traffic_tables_to_chosen_repositories(world):
     html = response.content.decode()
     assert 'name="repo" value="ACME/Zeppelin"' in html and 'name="repo" value="acme/third"' in html
     assert "repo=ACME%2FZeppelin&amp;repo=acme%2Fthird" in html  # sort and page links keep every repo
+
+
+@pytest.mark.parametrize(
+    "url", ["/t/acme/", "/t/acme/traffic/", "/t/acme/repos/", "/t/acme/repos/acme/rocket/", "/t/acme/?period=all"]
+)
+def test_it_renders_pages_without_inline_script_or_style(world, url):
+    fill(world.repo_a, 20)
+    ReferrerSnapshot.objects.create(repository=world.repo_a, date=TODAY, referrer="x.example", count=3, uniques=1)
+    html = world.client_for(world.owner_a).get(url).content.decode()
+    # The CSP allows scripts from files only; JSON data blocks are not executed.
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert all("src=" in tag or 'type="application/json"' in tag for tag in scripts), scripts
+    assert not re.search(r"\sstyle=|<style\b|\son[a-z]+=", html)
