@@ -200,3 +200,13 @@ def test_it_renders_pages_without_inline_script_or_style(world, url):
     scripts = re.findall(r"<script\b[^>]*>", html)
     assert all("src=" in tag or 'type="application/json"' in tag for tag in scripts), scripts
     assert not re.search(r"\sstyle=|<style\b|\son[a-z]+=", html)
+
+
+def test_it_offers_collect_now_to_maintainers_only(world):
+    fill(world.repo_a, 3)
+    owner_html = world.client_for(world.owner_a).get("/t/acme/").content.decode()
+    viewer_html = world.client_for(world.viewer_a).get("/t/acme/").content.decode()
+    assert 'action="/t/acme/collect/"' in owner_html
+    assert 'action="/t/acme/collect/"' not in viewer_html
+    repository_page = world.client_for(world.owner_a).get("/t/acme/repos/acme/rocket/")
+    assert 'action="/t/acme/collect/"' in repository_page.content.decode()
