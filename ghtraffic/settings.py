@@ -221,10 +221,14 @@ USE_TZ = True
 GITHUB_API_URL = env_str("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 GITHUB_API_VERSION = "2022-11-28"
 GITHUB_TIMEOUT_SECONDS = float(env_str("GITHUB_TIMEOUT_SECONDS", "20"))
+# Exponential backoff factor (seconds) between retries of connection errors and 5xx.
+GITHUB_RETRY_BACKOFF = float(env_str("GITHUB_RETRY_BACKOFF", "0.5"))
 COLLECT_CONCURRENCY = env_int("COLLECT_CONCURRENCY", 8)
 # A rate-limit wait shorter than this is slept through; a longer one stops the run cleanly.
 COLLECT_MAX_RATE_LIMIT_WAIT = env_int("COLLECT_MAX_RATE_LIMIT_WAIT", 60)
 COLLECT_MIN_INTERVAL = env_int("COLLECT_MIN_INTERVAL", 600)
+# A run with no heartbeat for this long is taken as dead: the next start marks it failed and takes the lock.
+COLLECT_STALE_SECONDS = env_int("COLLECT_STALE_SECONDS", 900)
 # Repositories per queued task: small batches spread one run over every worker.
 COLLECT_BATCH_SIZE = env_int("COLLECT_BATCH_SIZE", 4)
 COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "30 23 * * *")

@@ -188,7 +188,7 @@ class GitHubClient:
         self.budget = budget or RateBudget()
         pool_size = pool_size or settings.COLLECT_CONCURRENCY
         if backoff_factor is None:
-            backoff_factor = getattr(settings, "GITHUB_RETRY_BACKOFF", 0.5)
+            backoff_factor = settings.GITHUB_RETRY_BACKOFF
         retry = Retry(
             total=retries,
             connect=retries,

@@ -73,7 +73,7 @@ class CredentialError(Exception):
 
 
 def _stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "COLLECT_STALE_SECONDS", 900))
+    return timedelta(seconds=settings.COLLECT_STALE_SECONDS)
 
 
 def _clock(now: datetime | None) -> Callable[[], datetime]:
