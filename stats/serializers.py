@@ -7,9 +7,13 @@ from rest_framework import serializers
 
 class TrafficPointSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="Start of the bucket: the day, the week's Monday or the month's 1st.")
-    views = serializers.IntegerField(allow_null=True, help_text="null: no collection covered this bucket.")
+    views = serializers.IntegerField(
+        allow_null=True,
+        help_text="Sum of the stored days of the bucket inside from..to; null: no collection covered this bucket.",
+    )
     unique_views = serializers.IntegerField(
-        allow_null=True, help_text="GitHub's own uniques (daily or weekly); null for months."
+        allow_null=True,
+        help_text="GitHub's own uniques: the day's, or the whole ISO week's (GitHub weekly data); null for months.",
     )
     clones = serializers.IntegerField(allow_null=True)
     unique_clones = serializers.IntegerField(allow_null=True)
