@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -433,6 +433,13 @@ def _repo_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -> Rep
 def _repo_store_safely(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
     try:
         _repo_store(item=item, fetched=fetched, now=now)
+    except IntegrityError as exc:
+        if fetched.full_name.lower() == fetched.target.full_name.lower():
+            raise_as = f"database error while storing: {type(exc).__name__}: {exc}"
+        else:
+            raise_as = (f"moved on GitHub to {fetched.full_name}, which this tenant already follows as another "
+                        "repository; remove one of the two")
+        _item_fail(item=item, status=RunItem.Status.FAILED, error=raise_as, now=now)
     except Exception as exc:
         logger.exception("storing %s failed", fetched.target.full_name)
         _item_fail(item=item, status=RunItem.Status.FAILED,

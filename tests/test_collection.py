@@ -364,3 +364,22 @@ def test_it_zero_fills_githubs_window_when_githubs_day_turned_over_first(gh, wor
     run = services.collection_run_start(tenant=world.tenant_a, trigger="command", now=now)
     assert services.collection_run_execute(run=run, now=now).status == Status.SUCCEEDED
     assert sorted(daily(busy)) == [DAY + timedelta(days=1 - n) for n in range(14, -1, -1)]
+
+
+def test_it_learns_the_github_id_of_a_repository_added_by_name(gh, world):
+    fake = gh.add_repo("acme/by-name")
+    repo = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="by-name")
+    assert collect(world.tenant_a).status == Status.SUCCEEDED
+    repo.refresh_from_db()
+    assert repo.github_id == fake.github_id
+
+
+def test_it_reports_a_rename_onto_a_name_the_tenant_already_follows(gh, world):
+    follow(gh, world.tenant_a, "acme/engine")
+    gh.repos.pop("acme/engine")  # engine was deleted on GitHub; rocket takes its name
+    gh.rename_repo("acme/rocket", "acme/engine")
+    run = collect(world.tenant_a)
+    assert run.status == Status.FAILED
+    assert "acme/rocket: moved on GitHub to acme/engine, which this tenant already follows" in run.error_summary
+    assert "acme/engine: acme/engine now names a different repository" in run.error_summary
+    assert Repository.objects.get(pk=world.repo_a.pk).full_name == "acme/rocket"
