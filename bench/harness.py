@@ -124,6 +124,25 @@ def median_seconds(fn: Callable[[], object], *, repeat: int, warmup: int = 1) ->
     return statistics.median(samples)
 
 
+def median_interleaved(
+    fns: Sequence[Callable[[], object] | None], *, repeat: int, warmup: int = 1
+) -> list[float | None]:
+    """Median wall time of each function, timed in turns (a, b, c, a, b, c…) so load spikes hit all alike."""
+    for _ in range(warmup):
+        for fn in fns:
+            if fn is not None:
+                fn()
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for index, fn in enumerate(fns):
+            if fn is None:
+                continue
+            started = time.perf_counter()
+            fn()
+            samples[index].append(time.perf_counter() - started)
+    return [statistics.median(times) if times else None for times in samples]
+
+
 def count_queries(fn: Callable[[], object]) -> tuple[int, list[dict[str, str]]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
