@@ -107,3 +107,51 @@ def test_it_matches_the_truth_over_sixty_days(fake_github, world):
         busy[d].unique_views for d in (some_week.week_start + timedelta(days=n) for n in range(7)) if d in busy
     )
     assert some_week.unique_views < daily_sum
+
+
+def test_it_stays_true_through_faults_and_rate_limits(fake_github, world, monkeypatch):
+    """Same walk, but some collections fail for one repository or stop on the rate limit midway."""
+    from stats import github
+
+    monkeypatch.setattr(github, "pause", lambda seconds: None)
+    gh = fake_github
+    give_token(world.tenant_a)
+    gh.add_repo("acme/rocket", github_id=world.repo_a.github_id, visitors=50)
+    repos = [world.repo_a, follow(gh, world.tenant_a, "acme/flaky", visitors=30)]
+    ok_collections: dict[int, list[tuple[date, int]]] = {repo.pk: [] for repo in repos}
+    attempted: list[tuple[date, int]] = []
+    statuses: list[str] = []
+    for index, (offset, hour) in enumerate(COLLECTIONS):
+        today = START + timedelta(days=offset)
+        now = noon(today).replace(hour=hour)
+        gh.set_now(now)
+        gh.clear_faults()
+        gh.reset_rate_limit()
+        if index % 3 == 1:
+            fault = ["no_push_access", "error500", "truncated"][index // 3 % 3]
+            gh.inject_fault("acme/flaky", fault, endpoint="clones")
+        if index == 4:
+            gh.set_rate_limit(remaining=9, reset_in=3600)  # flaky fails, rocket stops after its daily series
+        run = services.collection_run_start(tenant=world.tenant_a, trigger="schedule", now=now)
+        run = services.collection_run_execute(run=run, concurrency=1, now=now)
+        attempted.append((today, hour))
+        statuses.append(run.status)
+        for item in run.items.all():
+            if item.status == "ok":
+                ok_collections[item.repository_id].append((today, hour))
+
+    assert statuses.count("partial") == 3 and statuses.count("rate_limited") == 1
+    assert len(ok_collections[repos[0].pk]) == len(COLLECTIONS) - 1
+    assert len(ok_collections[repos[1].pk]) == len(COLLECTIONS) - 4
+    for repo in repos:
+        repo = Repository.objects.get(pk=repo.pk)
+        rows = {row.date: row for row in DailyTraffic.objects.filter(repository=repo)}
+        day = START - timedelta(days=15)
+        while day <= START + timedelta(days=60):
+            truth = gh.truth(repo.full_name, day)
+            if coverage(ok_collections[repo.pk], day) == "full":
+                assert {f: getattr(rows[day], f) for f in FIELDS} == truth, (repo, day)
+            elif day in rows:
+                assert coverage(attempted, day) != "none"
+                assert all(getattr(rows[day], f) <= truth[f] for f in FIELDS), (repo, day)
+            day += timedelta(days=1)
