@@ -189,7 +189,11 @@ class GitHubClient:
         pool_size = pool_size or settings.COLLECT_CONCURRENCY
         if backoff_factor is None:
             backoff_factor = settings.GITHUB_RETRY_BACKOFF
-        retry = Retry(
+        self._local = threading.local()
+        # A Retry class of this client's own: urllib3 copies it per request and calls increment()
+        # before each retry, which is how retried attempts are counted (they spend budget too).
+        counting_retry = type("CountingRetry", (_CountingRetry,), {"on_retry": staticmethod(self._count_attempt)})
+        retry = counting_retry(
             total=retries,
             connect=retries,
             read=retries,
@@ -224,6 +228,13 @@ class GitHubClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _count_attempt(self) -> None:
+        self._local.attempts = getattr(self._local, "attempts", 0) + 1
+
+    def attempts(self) -> int:
+        """HTTP requests this thread sent through the client, retries included."""
+        return getattr(self._local, "attempts", 0)
+
     def _scrub(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
 
@@ -237,6 +248,7 @@ class GitHubClient:
         headers = {"If-None-Match": etag} if etag else {}
         for _attempt in range(MAX_RATE_LIMIT_SLEEPS + 1):
             self._wait_for_budget()
+            self._count_attempt()
             try:
                 response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
                 content = response.content  # a truncated body raises here, not later
@@ -365,6 +377,17 @@ class GitHubClient:
             url, params = response.next_url, None
             seen_pages += 1
         return found
+
+
+class _CountingRetry(Retry):
+    @staticmethod
+    def on_retry() -> None:
+        pass
+
+    def increment(self, *args: Any, **kwargs: Any) -> Retry:
+        new = super().increment(*args, **kwargs)  # raises when retries are exhausted: no new attempt
+        type(self).on_retry()
+        return new
 
 
 def _message(response: requests.Response) -> str:

@@ -392,8 +392,11 @@ def _repo_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -> Rep
         return stored.etag
 
     def call(endpoint: str, request: Callable[[], ApiResponse]) -> ApiResponse:
-        fetched.requests += 1
-        response = request()
+        before = client.attempts()
+        try:
+            response = request()
+        finally:
+            fetched.requests += client.attempts() - before
         if response.not_modified:
             fetched.not_modified += 1
         fetched.responses[endpoint] = response

@@ -383,3 +383,9 @@ def test_it_reports_a_rename_onto_a_name_the_tenant_already_follows(gh, world):
     assert "acme/rocket: moved on GitHub to acme/engine, which this tenant already follows" in run.error_summary
     assert "acme/engine: acme/engine now names a different repository" in run.error_summary
     assert Repository.objects.get(pk=world.repo_a.pk).full_name == "acme/rocket"
+
+
+def test_it_counts_retried_requests_in_the_run(gh, world):
+    gh.inject_fault("acme/rocket", "error500", times=2, endpoint="views")
+    run = collect(world.tenant_a)
+    assert run.status == Status.SUCCEEDED and run.api_requests == 9

@@ -62,8 +62,10 @@ def test_it_uses_settings_for_base_url_and_timeout(gh, settings):
 
 def test_it_retries_server_errors_then_succeeds(gh):
     gh.inject_fault(REPO, "error500", times=2)
-    assert client(gh).traffic(REPO, "views").status == 200
+    api = client(gh)
+    assert api.traffic(REPO, "views").status == 200
     assert gh.request_count(path_contains="/traffic/views") == 3
+    assert api.attempts() == 3  # retries are counted as the requests they are
 
 
 def test_it_gives_up_after_its_retries(gh):
