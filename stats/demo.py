@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -46,18 +46,18 @@ REFERRERS = [
     "pypi.org",
     "npmjs.com",
 ]
+# (path suffix, title as GitHub reports it; {repo} is owner/name, {name} the bare name)
 PATHS = [
-    "",
-    "/blob/main/README.md",
-    "/releases",
-    "/issues",
-    "/pulls",
-    "/wiki",
-    "/actions",
-    "/tree/main/docs",
-    "/blob/main/CHANGELOG.md",
-    "/discussions",
-    "/tree/main/examples",
+    ("", "GitHub - {repo}: {title}"),
+    ("/blob/main/README.md", "{name}/README.md at main · {repo}"),
+    ("/releases", "Releases · {repo}"),
+    ("/issues", "Issues · {repo}"),
+    ("/pulls", "Pull requests · {repo}"),
+    ("/wiki", "Home · {repo} Wiki"),
+    ("/actions", "Workflow runs · {repo}"),
+    ("/tree/main/docs", "{name}/docs at main · {repo}"),
+    ("/blob/main/CHANGELOG.md", "{name}/CHANGELOG.md at main · {repo}"),
+    ("/discussions", "Discussions · {repo}"),
 ]
 
 
@@ -105,6 +105,8 @@ def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
             tenant=tenant, owner=owner, name=name, defaults={"github_id": 900_000 + repo_index}
         )
         weeks: dict[date, list[tuple[int, int, int, int]]] = {}
+        # Each repository has its own stable mix of referrers; snapshots wobble around it.
+        referrer_weights = {source: rng.paretovariate(1.2) for source in REFERRERS}
         forks = stars // 9
         for index in range(days):
             day = first_day + timedelta(days=index)
@@ -142,25 +144,31 @@ def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
             )
             if index % 7 == 0 or index >= days - 14:
                 window = base * 14
-                for rank, source in enumerate(rng.sample(REFERRERS, 10)):
-                    count = int(window * 0.3 / (rank + 1.3))
+                shares = {source: weight * rng.uniform(0.8, 1.25) for source, weight in referrer_weights.items()}
+                total = sum(shares.values())
+                for source in sorted(shares, key=shares.__getitem__, reverse=True)[:10]:
+                    count = int(window * 0.6 * shares[source] / total)
                     referrers.append(
                         ReferrerSnapshot(
                             repository=repository, date=day, referrer=source, count=count, uniques=int(count * 0.35)
                         )
                     )
-                for rank, path in enumerate(PATHS[:10]):
-                    count = int(window * 0.5 / (rank + 1))
+                for rank, (suffix, title) in enumerate(PATHS):
+                    count = int(window * 0.5 / (rank + 1) * rng.uniform(0.85, 1.15))
                     paths.append(
                         PathSnapshot(
                             repository=repository,
                             date=day,
-                            path=f"/{owner}/{name}{path}",
-                            title=f"{owner}/{name}{path or ''}: {name.replace('-', ' ')}",
+                            path=f"/{owner}/{name}{suffix}",
+                            title=title.format(repo=f"{owner}/{name}", name=name, title=name.replace("-", " ").title()),
                             count=count,
                             uniques=int(count * 0.3),
                         )
                     )
+        last_collected = datetime.combine(today, time(0, 5), tzinfo=UTC)
+        Repository.objects.filter(pk=repository.pk).update(
+            last_collected_at=last_collected, last_success_at=last_collected
+        )
         for week_start, rows in weeks.items():
             # Weekly uniques are de-duplicated: at least the busiest day, well below the plain sum.
             uv = [row[1] for row in rows]

@@ -26,4 +26,4 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Demo tenant '{DEMO_TENANT_SLUG}' already has data; nothing changed.")
-        self.stdout.write(f"Log in at http://127.0.0.1:8000/ as {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
