@@ -160,3 +160,16 @@ def test_it_rejects_unknown_tokens_when_told_which_are_valid(gh):
     assert get(gh, "/repos/acme/rocket").status_code == 401
     assert requests.get(f"{gh.url}/repos/acme/rocket", headers={"Authorization": "Bearer good"},
                         timeout=5).status_code == 200
+
+
+def test_it_adds_latency_globally_and_per_repository(gh):
+    import time
+
+    gh.inject_fault("acme/rocket", "latency", times=1, seconds=0.3)
+    started = time.monotonic()
+    assert get(gh, "/repos/acme/rocket").status_code == 200
+    assert time.monotonic() - started >= 0.3
+    gh.latency = 0.1
+    started = time.monotonic()
+    get(gh, "/user/repos")
+    assert time.monotonic() - started >= 0.1
