@@ -4,6 +4,7 @@ terminated under a running collection, and two collections started at the same m
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from django.db import connections
@@ -12,7 +13,7 @@ from repos.models import Repository
 from stats import merge
 from stats.fake_github import FakeGitHub
 from stats.models import CollectionLock, CollectionRun, DailyTraffic, RunItem
-from tests.reliability_support import ALIAS, process_database, seed_tenant, wait_for, window_rows
+from tests.reliability_support import ALIAS, ROOT, process_database, seed_tenant, wait_for, window_rows
 
 TOKEN = "ghp_processFaultsToken00000000000042"
 REPOS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
@@ -169,3 +170,98 @@ def test_it_runs_exactly_one_of_two_collections_started_together(proc, github):
             assert f"collection already running for twice (run {run.pk})" in result.stderr
     # Every repository was fetched once: nobody collected behind the lock's back.
     assert github.request_count(path_contains="/traffic/views") == 3 * 2
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def web(proc, github):
+    """The app served by gunicorn on the shared database, with the webhook enabled."""
+    import subprocess
+    import sys
+
+    import requests
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "ghtraffic.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT,
+        env=proc.env(WEBHOOK_SECRET=HOOK_SECRET, COLLECT_MIN_INTERVAL="0", GITHUB_API_URL=github.url),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(requests, f"{base}/healthz"), timeout=30, what="gunicorn")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _answers(requests, url):
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+HOOK_SECRET = "process-test-webhook-secret"
+
+
+@pytest.mark.parametrize("ping_delay", [0.0, 0.3])
+def test_it_runs_exactly_one_of_a_command_and_a_webhook_started_together(proc, github, web, tmp_path, ping_delay):
+    import time
+
+    import requests
+
+    from stats.webhook import signature_for
+
+    slug = f"racing{int(ping_delay * 1000)}"
+    tenant = seed_tenant(slug, REPOS[:3], token=TOKEN, github=github)
+    body = f'{{"tenant": "{slug}"}}'.encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(body, secret=HOOK_SECRET)}
+    answers = []
+    # The command process loads Django first, then waits for "go": both start at the same moment.
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    script = (
+        "import pathlib, time\n"
+        f"pathlib.Path({str(ready)!r}).touch()\n"
+        f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.002)\n"
+        "from django.core.management import call_command\n"
+        f"call_command('collect_traffic', '--tenant', {slug!r}, '--concurrency', '1', '--quiet')\n"
+    )
+    command = proc.popen("shell", "-c", script, GITHUB_API_URL=github.url)
+    wait_for(ready.exists, timeout=30, what="the command process")
+    go.touch()
+    # Without a delay the ping usually wins (the command still imports code); with one, the command.
+    time.sleep(ping_delay)
+    # Ping all through the command's life, from the moment it starts until it exits.
+    while command.poll() is None:
+        answers.append(requests.post(f"{web}/hooks/collect/", data=body, headers=headers, timeout=10).json())
+    command.communicate(timeout=60)
+
+    runs = list(CollectionRun.objects.using(ALIAS).filter(tenant=tenant).order_by("created"))
+    assert runs and len(answers) > 3
+    # Never two runs at once: each run ended before the next one was created.
+    for earlier, later in pairwise(runs):
+        assert earlier.finished is not None and earlier.finished <= later.created, (earlier, later)
+    assert sum(run.is_active for run in runs) <= 1
+    queued = [answer for answer in answers if answer["queued"]]
+    busy = [answer for answer in answers if not answer["queued"]]
+    assert all("already running" in answer["message"] for answer in busy), busy[:3]
+    if command.returncode == 0:
+        # The command won: every ping during its run was refused; a ping may start a run after it.
+        assert runs[0].trigger == CollectionRun.Trigger.COMMAND
+        assert runs[0].status == CollectionRun.Status.SUCCEEDED
+        assert len(queued) <= 1 and len(runs) == 1 + len(queued)
+    else:
+        # The webhook won: its run holds the tenant (no worker here), the command said so and stopped.
+        assert command.returncode == 3
+        assert len(queued) == 1 and len(runs) == 1 and runs[0].trigger == CollectionRun.Trigger.WEBHOOK
