@@ -8,9 +8,9 @@ tenant was already running (the others are still collected).
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db.models import Q, QuerySet
 
 from repos.models import Repository
@@ -24,7 +24,7 @@ EXIT_FAILED, EXIT_BAD_ARGS, EXIT_BUSY = 1, 2, 3
 class ProgressBar:
     """A one-line bar redrawn with \\r; only used on a terminal."""
 
-    def __init__(self, stream: TextIO, total: int, label: str) -> None:
+    def __init__(self, stream: OutputWrapper, total: int, label: str) -> None:
         self.stream, self.total, self.label, self.done, self.failed = stream, total, label, 0, 0
 
     def __call__(self, item: RunItem) -> None:
@@ -34,10 +34,10 @@ class ProgressBar:
         width = 30
         filled = width * self.done // max(self.total, 1)
         failed = f", {self.failed} failed" if self.failed else ""
-        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}{failed}")
+        # ending="": Django's OutputWrapper would otherwise end every redraw with a newline.
+        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}{failed}"
+        self.stream.write(line, ending="\n" if self.done >= self.total else "")
         self.stream.flush()
-        if self.done >= self.total:
-            self.stream.write("\n")
 
 
 class Command(BaseCommand):
