@@ -292,3 +292,51 @@ def test_it_refuses_a_hostile_bearer_token(hook):
     response = hook(b"{}", signed=False, HTTP_AUTHORIZATION="Bearer \udcff\x00" + "a" * 5000)
     assert response.status_code == 401
     _nothing_queued()
+
+
+# --- The same strings arriving from GitHub through a collection ------------------------------------
+
+HUGE = "=cmd|' /C calc'!A0 <script>alert('huge')</script> \"é\" " * 200  # about 10 kB
+
+
+def test_it_collects_hostile_and_10kb_strings_safely(world, fake_github):
+    from datetime import UTC, datetime
+
+    from stats import services
+    from stats.models import CollectionRun
+    from tenants.services import github_credential_set
+
+    now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    github_credential_set(tenant=world.tenant_a, token="ghp_hostileCollectionToken0000000001")
+    fake_github.set_now(now)
+    fake_github.add_repo("acme/rocket", github_id=1001)
+    referrers = [SCRIPT_REFERRER, HUGE, *FORMULAS]
+    paths = [(QUOTED_PATH, IMG_TITLE), ("/" + HUGE, HUGE), ("/f", FORMULAS[0])]
+
+    def popular(repo, kind):
+        if kind == "referrers":
+            return [{"referrer": r, "count": 50 - i, "uniques": 1} for i, r in enumerate(referrers)]
+        return [{"path": p, "title": t, "count": 50 - i, "uniques": 1} for i, (p, t) in enumerate(paths)]
+
+    fake_github.popular_body = popular
+    run = services.collection_run_start(tenant=world.tenant_a, trigger=CollectionRun.Trigger.COMMAND, now=now)
+    run = services.collection_run_execute(run=run, now=now)
+    # 10 kB does not fit the columns: cut to their size (PostgreSQL would refuse it), the run succeeds.
+    assert run.status == CollectionRun.Status.SUCCEEDED, run.error_summary
+    stored = set(ReferrerSnapshot.objects.values_list("referrer", flat=True))
+    assert stored == {SCRIPT_REFERRER, HUGE[:500], *FORMULAS}
+    titles = set(PathSnapshot.objects.values_list("title", flat=True))
+    assert titles == {IMG_TITLE, HUGE[:1000], FORMULAS[0]}
+
+    client = _api(world)
+    day = now.date().isoformat()
+    api = f"/api/v1/t/acme/repos/acme/rocket/referrers/?from={day}&to={day}"
+    assert {row["referrer"] for row in client.get(api).json()} == stored
+    cells = _csv_cells(client.get(api + "&format=csv").content)
+    _assert_neutralised(cells, "'" + HUGE[:500], SCRIPT_REFERRER)
+    page = world.client_for(world.viewer_a).get(f"/t/acme/repos/acme/rocket/?from={day}&to={day}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    _assert_escaped(html)
+    assert "<script>alert('huge')" not in html
+    assert "&lt;script&gt;alert(&#x27;huge&#x27;)" in html
