@@ -291,9 +291,9 @@ def run(args: argparse.Namespace) -> int:
             at_start = fake.stats()
             first = collect_inline(tenant=tenant, concurrency=args.concurrency)
             after_first = fake.stats()
-            rss_after = peak_rss_mb()
             second = collect_inline(tenant=tenant, concurrency=args.concurrency)
             after_second = fake.stats()
+            rss_after = peak_rss_mb()
             naive_seconds, naive_requests = collect_naively(api_url=fake.url, repos=args.naive_repos)
             if args.workers:
                 for count in sorted({1, args.workers}):
@@ -340,7 +340,7 @@ def run(args: argparse.Namespace) -> int:
                  f"({harness.ratio(served_second.remaining, served_first.remaining)} of the first run)", "<= 0.10",
                  verdict(served_first.remaining > 0 and served_second.remaining <= 0.1 * served_first.remaining)],
                 ["  wall time, s", f"{second.wall:.2f}", "", ""],
-                ["peak RSS of the collector process, MB", f"{rss_after:.0f} (before the run {rss_before:.0f})",
+                ["peak RSS of the collector process, MB", f"{rss_after:.0f} (before the runs {rss_before:.0f})",
                  "< 300 at 5,000 repos", verdict(rss_after < 300) if args.repos >= 5000 else "-"],
             ],
         )
