@@ -340,3 +340,30 @@ def test_it_collects_hostile_and_10kb_strings_safely(world, fake_github):
     _assert_escaped(html)
     assert "<script>alert('huge')" not in html
     assert "&lt;script&gt;alert(&#x27;huge&#x27;)" in html
+
+
+def test_it_escapes_hostile_repository_names_and_errors_on_run_pages(hostile):
+    from stats.models import CollectionRun, RunItem
+
+    repo = Repository.objects.get(name=HOSTILE_REPO_NAME)
+    error = f'GitHub answered 418 for /repos/acme/{HOSTILE_REPO_NAME}: <img src=x onerror=alert("e")>'
+    run = CollectionRun.objects.create(
+        tenant=hostile.tenant_a, trigger=CollectionRun.Trigger.COMMAND, status=CollectionRun.Status.FAILED,
+        repos_total=1, repos_failed=1, error_summary=f"acme/{HOSTILE_REPO_NAME}: {error}",
+    )
+    RunItem.objects.create(run=run, repository=repo, status=RunItem.Status.FAILED, error=error)
+    Repository.objects.filter(pk=repo.pk).update(last_error=error)
+    client = hostile.client_for(hostile.owner_a)
+    for url in ["/t/acme/runs/", f"/t/acme/runs/{run.pk}/", "/t/acme/repos/", "/t/acme/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        _assert_escaped(response.content.decode())
+    detail = client.get(f"/t/acme/runs/{run.pk}/").content.decode()
+    assert "&lt;img src=x onerror=alert(&quot;e&quot;)&gt;" in detail
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=hostile.owner_a).key}")
+    runs = api.get("/api/v1/t/acme/runs/")
+    assert runs.status_code == 200
+    assert [row["error_summary"] for row in runs.json()["runs"]] == [run.error_summary]
