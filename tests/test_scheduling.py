@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import pytest
 from django.core.management.sql import emit_post_migrate_signal
 from django_q.models import Schedule
+from freezegun import freeze_time
 
 from repos.models import Repository
 from stats import scheduling
@@ -157,3 +159,18 @@ def test_it_lets_the_scheduled_task_queue_runs(world, queued, django_capture_on_
     assert sorted(run_ids) == sorted(CollectionRun.objects.filter(trigger="schedule").values_list("pk", flat=True))
     assert len(run_ids) == 2 and len(queued) == 2
 
+
+
+def test_it_is_a_schedule_django_q_fires(db, monkeypatch):
+    """django-q2's own scheduler (what a qcluster runs every 30 s) turns our Schedule into the task."""
+    from django_q import scheduler as q_scheduler
+
+    Schedule.objects.all().delete()
+    # Made two days ago: its next run (yesterday 23:30) is due.
+    scheduling.collection_schedule_ensure(cron="30 23 * * *", now=NOW - timedelta(days=2))
+    fired: list[str] = []
+    monkeypatch.setattr(q_scheduler, "async_task", lambda func, *args, **kwargs: fired.append(func) or uuid4().hex)
+    with freeze_time(NOW):
+        q_scheduler.scheduler()
+    assert fired == ["stats.tasks.scheduled_collection"]
+    assert Schedule.objects.get(name=scheduling.SCHEDULE_NAME).next_run == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
