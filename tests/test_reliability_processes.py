@@ -265,3 +265,26 @@ def test_it_runs_exactly_one_of_a_command_and_a_webhook_started_together(proc, g
         # The webhook won: its run holds the tenant (no worker here), the command said so and stopped.
         assert command.returncode == 3
         assert len(queued) == 1 and len(runs) == 1 and runs[0].trigger == CollectionRun.Trigger.WEBHOOK
+
+
+def test_it_refuses_a_huge_webhook_body_over_real_http_without_waiting_for_it(web):
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(web).hostname, urlsplit(web).port
+    with socket.create_connection((host, port), timeout=10) as sock:
+        # Announce 50 MB, send 20 bytes and stop: a server that read the body first would hang here.
+        sock.sendall(
+            b"POST /hooks/collect/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 52428800\r\nConnection: close\r\n\r\n" + b'{"tenant": "acme", '
+        )
+        started = time.monotonic()
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert time.monotonic() - started < 5
