@@ -1,7 +1,8 @@
-"""End to end: a real gunicorn and real `qcluster` processes share one SQLite file with this test.
+"""End to end: a real gunicorn and real `qcluster` processes share one database with this test.
 
 The test process cannot share pytest-django's test database with subprocesses, so this module builds
-its own throwaway database file (migrate + seed in a subprocess) and runs FakeGitHub in-process.
+its own throwaway database (migrate + seed in a subprocess): a SQLite file, or a PostgreSQL database
+beside TEST_DATABASE_URL's when that points at PostgreSQL. FakeGitHub runs in-process.
 A signed webhook goes to the running app; the workers collect against FakeGitHub; the test reads the
 outcome straight from the SQLite file, then stops the cluster with SIGINT (qcluster hangs on SIGTERM).
 """
@@ -75,19 +76,16 @@ class Stack:
 
     workdir: Path
     github_url: str
+    database_url: str
     processes: list[tuple[subprocess.Popen, Path]] = field(default_factory=list)
     port: int = 0
-
-    @property
-    def db(self) -> Path:
-        return self.workdir / "e2e.sqlite3"
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in {"TEST_DATABASE_URL", "REDIS_URL", "Q_NAME"}}
         env.update(
             DEBUG="true",
             SECRET_KEY="e2e-secret-key",
-            DATABASE_URL=f"sqlite:///{self.db}",
+            DATABASE_URL=self.database_url,
             WEBHOOK_SECRET=SECRET,
             GITHUB_API_URL=self.github_url,
             COLLECT_SCHEDULE="off",
@@ -156,7 +154,13 @@ class Stack:
             return response.status, json.loads(response.read())
 
     def query(self, sql: str, *params: object) -> list[tuple]:
-        with sqlite3.connect(self.db, timeout=10) as connection:
+        """Read the shared database directly (`%s` placeholders)."""
+        if self.database_url.startswith("sqlite:///"):
+            with sqlite3.connect(self.database_url.removeprefix("sqlite:///"), timeout=10) as connection:
+                return connection.execute(sql.replace("%s", "?"), params).fetchall()
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
             return connection.execute(sql, params).fetchall()
 
     def wait_for_run(self, run_id: int) -> dict:
@@ -164,7 +168,7 @@ class Stack:
         columns = ["status", "repos_total", "repos_ok", "repos_failed", "days_stored", "api_requests", "not_modified",
                    "error_summary"]
         while time.monotonic() < deadline:
-            [row] = self.query(f"SELECT {', '.join(columns)} FROM stats_collectionrun WHERE id = ?", run_id)
+            [row] = self.query(f"SELECT {', '.join(columns)} FROM stats_collectionrun WHERE id = %s", run_id)
             if row[0] in FINISHED:
                 return dict(zip(columns, row, strict=True))
             time.sleep(0.2)
@@ -175,11 +179,11 @@ class Stack:
         join = "JOIN repos_repository r ON r.id = t.repository_id JOIN tenants_tenant n ON n.id = r.tenant_id"
         tables = {
             "daily": "SELECT r.owner || '/' || r.name, t.date, t.views, t.unique_views, t.clones, t.unique_clones "
-                     f"FROM stats_dailytraffic t {join} WHERE n.slug = ? ORDER BY 1, 2",
+                     f"FROM stats_dailytraffic t {join} WHERE n.slug = %s ORDER BY 1, 2",
             "referrers": "SELECT r.owner || '/' || r.name, t.date, t.referrer, t.count, t.uniques "
-                         f"FROM stats_referrersnapshot t {join} WHERE n.slug = ? ORDER BY 1, 2, 3",
+                         f"FROM stats_referrersnapshot t {join} WHERE n.slug = %s ORDER BY 1, 2, 3",
             "metrics": "SELECT r.owner || '/' || r.name, t.date, t.stars, t.forks "
-                       f"FROM stats_repositorymetrics t {join} WHERE n.slug = ? ORDER BY 1, 2",
+                       f"FROM stats_repositorymetrics t {join} WHERE n.slug = %s ORDER BY 1, 2",
         }
         return {name: self.query(sql, slug) for name, sql in tables.items()}
 
@@ -213,8 +217,28 @@ def github() -> Iterator[FakeGitHub]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, github) -> Iterator[Stack]:
-    site = Stack(workdir=tmp_path_factory.mktemp("qcluster-e2e"), github_url=github.url)
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """A SQLite file; or, when the suite runs on PostgreSQL, a throwaway database on that server."""
+    test_url = os.environ.get("TEST_DATABASE_URL", "")
+    if not test_url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path_factory.mktemp('qcluster-db') / 'e2e.sqlite3'}"
+        return
+    import psycopg
+
+    base, _, _ = test_url.rpartition("/")
+    name = f"ghtraffic_e2e_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, github, database_url) -> Iterator[Stack]:
+    site = Stack(workdir=tmp_path_factory.mktemp("qcluster-e2e"), github_url=github.url, database_url=database_url)
     # One process migrates and seeds: each Django start costs a second or two.
     site.manage("shell", "-c", SETUP.format(slugs=["solo", "duo", "orm", "redis"], repos=REPOS))
     site.port = site.start_web()
