@@ -389,3 +389,19 @@ def test_it_counts_retried_requests_in_the_run(gh, world):
     gh.inject_fault("acme/rocket", "error500", times=2, endpoint="views")
     run = collect(world.tenant_a)
     assert run.status == Status.SUCCEEDED and run.api_requests == 9
+
+
+def test_it_never_logs_the_token(gh, world, caplog, settings):
+    import logging
+
+    settings.GITHUB_TIMEOUT_SECONDS = 0.3
+    caplog.set_level(logging.DEBUG)
+    for n, fault in enumerate(("no_push_access", "error500", "timeout", "malformed", "truncated", "unauthorized")):
+        follow(gh, world.tenant_a, f"acme/f{n}")
+        gh.inject_fault(f"acme/f{n}", fault, seconds=1)
+    run = collect(world.tenant_a)
+    assert run.repos_failed == 6
+    assert "GET /repos/acme/f1" in caplog.text  # urllib3 did log its requests
+    assert TOKEN not in caplog.text and TOKEN not in run.error_summary
+    assert all(TOKEN not in error for error in RunItem.objects.values_list("error", flat=True))
+    assert all(TOKEN not in error for error in Repository.objects.values_list("last_error", flat=True))
