@@ -288,3 +288,86 @@ def test_it_refuses_a_huge_webhook_body_over_real_http_without_waiting_for_it(we
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert time.monotonic() - started < 5
+
+
+def _webhook(base, slug):
+    import requests
+
+    from stats.webhook import signature_for
+
+    body = f'{{"tenant": "{slug}"}}'.encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(body, secret=HOOK_SECRET)}
+    return requests.post(f"{base}/hooks/collect/", data=body, headers=headers, timeout=30).json()
+
+
+def _start_cluster(proc, github, log):
+    import subprocess
+    import sys
+
+    # Its own session: SIGKILL must reach the sentinel, workers and monitor, not only the parent.
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"], cwd=ROOT, start_new_session=True,
+        env=proc.env(Q_WORKERS="1", COLLECT_BATCH_SIZE="2", GITHUB_API_URL=github.url, COLLECT_CONCURRENCY="1",
+                     LOG_LEVEL="INFO"),
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+
+
+def _stop_cluster(cluster):
+    import os
+
+    if cluster.poll() is None:
+        os.killpg(cluster.pid, signal.SIGINT)  # qcluster hangs on SIGTERM
+        try:
+            cluster.wait(timeout=20)
+        except Exception:
+            os.killpg(cluster.pid, signal.SIGKILL)
+            cluster.wait()
+
+
+def test_it_recovers_from_a_qcluster_killed_mid_run(proc, github, web, tmp_path):
+    import os
+
+    tenant = seed_tenant("queued", REPOS, token=TOKEN, github=github)
+    answer = _webhook(web, "queued")
+    assert len(answer["queued"]) == 1, answer
+    run_id = answer["queued"][0]
+    cluster = _start_cluster(proc, github, tmp_path / "cluster1.log")
+    try:
+        wait_for(lambda: _items(tenant, RunItem.Status.OK).count() >= 2, timeout=60,
+                 what="the worker to store two repositories")
+    finally:
+        os.killpg(cluster.pid, signal.SIGKILL)
+        cluster.wait(timeout=10)
+
+    today = datetime.now(UTC).date()
+    run = CollectionRun.objects.using(ALIAS).get(pk=run_id)
+    assert run.status == CollectionRun.Status.RUNNING
+    ok_before = _items(tenant, RunItem.Status.OK).count()
+    assert _assert_each_repository_all_or_nothing(tenant, today) == ok_before < len(REPOS)
+    # While the dead run looks alive, a new ping queues nothing and says why.
+    assert _webhook(web, "queued")["queued"] == []
+
+    # The heartbeat goes stale (COLLECT_STALE_SECONDS); a restarted cluster and a new ping take over.
+    stale = datetime.now(UTC) - timedelta(minutes=20)
+    CollectionRun.objects.using(ALIAS).filter(pk=run_id).update(heartbeat=stale, started=stale)
+    cluster = _start_cluster(proc, github, tmp_path / "cluster2.log")
+    try:
+        answer = _webhook(web, "queued")
+        assert len(answer["queued"]) == 1, answer
+        wait_for(
+            lambda: not CollectionRun.objects.using(ALIAS).get(pk=answer["queued"][0]).is_active,
+            timeout=90, what="the new run to finish",
+        )
+    finally:
+        _stop_cluster(cluster)
+
+    run.refresh_from_db(using=ALIAS)
+    assert run.status in (CollectionRun.Status.FAILED, CollectionRun.Status.PARTIAL)
+    assert "abandoned" in run.error_summary
+    latest = CollectionRun.objects.using(ALIAS).get(pk=answer["queued"][0])
+    assert latest.status == CollectionRun.Status.SUCCEEDED, latest.error_summary
+    assert _assert_each_repository_all_or_nothing(tenant, today) == len(REPOS)
+    assert DailyTraffic.objects.using(ALIAS).filter(repository__tenant=tenant).count() == len(REPOS) * len(
+        merge.daily_window(today)
+    )
