@@ -281,8 +281,10 @@ def run(args: argparse.Namespace) -> int:
         from django.conf import settings
 
         args.batch_size = args.batch_size or settings.COLLECT_BATCH_SIZE
-        # GitHub's 5,000/hour, or more when the run needs more (5,000 repositories ≈ 35,000 requests).
-        rate_limit = max(5000, 20 * args.repos)
+        # GitHub's 5,000/hour, or more when the runs need more (one token serves every run here:
+        # 7 requests per repository and run; 5,000 repositories ≈ 35,000 requests per run).
+        runs = 2 + (len({1, args.workers}) if args.workers else 0)
+        rate_limit = max(5000, 10 * args.repos * runs)
         fake = start_fake(repos=args.repos, latency_ms=args.latency, rate_limit=rate_limit)
         worker_rows: list[tuple[int, RunFigures]] = []
         try:
