@@ -37,7 +37,8 @@ run: venv assets demo
 # The whole suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set
 # (e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ghtraffic).
 test: venv assets
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "== tests on SQLite"
+	TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \
 		$(PY) -m pytest $(PYTEST_ARGS); \
