@@ -170,6 +170,8 @@ def test_it_is_a_schedule_django_q_fires(db, monkeypatch):
     scheduling.collection_schedule_ensure(cron="30 23 * * *", now=NOW - timedelta(days=2))
     fired: list[str] = []
     monkeypatch.setattr(q_scheduler, "async_task", lambda func, *args, **kwargs: fired.append(func) or uuid4().hex)
+    # It would close the connection that holds this test's transaction (PostgreSQL).
+    monkeypatch.setattr(q_scheduler, "close_old_django_connections", lambda: None)
     with freeze_time(NOW):
         q_scheduler.scheduler()
     assert fired == ["stats.tasks.scheduled_collection"]
