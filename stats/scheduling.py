@@ -102,7 +102,9 @@ def collection_run_enqueue(*, run: CollectionRun, batches: Sequence[Sequence[int
         RunItem.objects.filter(pk__in=unqueued, status=RunItem.Status.PENDING).update(
             status=RunItem.Status.FAILED, finished_at=timezone.now(), error=f"could not queue work: {exc}"[:500]
         )
-        if queued == 0:
+        # If the queued batches are already done (or none was queued), nobody else will close the run.
+        busy = RunItem.objects.filter(run=run, status__in=(RunItem.Status.PENDING, RunItem.Status.CLAIMED))
+        if not busy.exists():
             services.collection_run_finalize(run_id=run.pk)
     return queued
 

@@ -176,3 +176,23 @@ def test_it_is_a_schedule_django_q_fires(db, monkeypatch):
         q_scheduler.scheduler()
     assert fired == ["stats.tasks.scheduled_collection"]
     assert Schedule.objects.get(name=scheduling.SCHEDULE_NAME).next_run == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+
+
+def test_it_closes_the_run_when_the_broker_fails_after_some_batches(world, five_repos, monkeypatch, settings,
+                                                                    django_capture_on_commit_callbacks):
+    settings.COLLECT_BATCH_SIZE = 2
+    sent: list[tuple] = []
+
+    def flaky(func, *args, **kwargs):
+        if sent:
+            raise ConnectionError("broker went away")
+        sent.append(args)
+
+    monkeypatch.setattr(scheduling, "async_task", flaky)
+    with django_capture_on_commit_callbacks(execute=True):
+        run, _ = scheduling.collection_request(tenant=world.tenant_a, trigger="ui", now=NOW)
+    run.refresh_from_db()
+    # The first batch is queued and still pending: the run stays open for the worker that takes it.
+    assert run.is_active
+    assert RunItem.objects.filter(run=run, status=RunItem.Status.PENDING).count() == 2
+    assert RunItem.objects.filter(run=run, status=RunItem.Status.FAILED).count() == 3
