@@ -1,6 +1,6 @@
 """Load test: N concurrent clients for D seconds against the API and the dashboard, served by gunicorn.
 
-    .venv/bin/python bench/load.py [--clients 50] [--duration 60] [--workers 5] [--json out.json]
+    .venv/bin/python bench/load.py [--clients 50] [--duration 60] [--workers 3] [--json out.json]
 
 What it does, end to end:
 1. (re)creates the PostgreSQL database `ghtraffic_load`, migrates it and runs `manage.py seed_demo`
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
-    parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes (default 5)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3: 2 cores)")
     parser.add_argument("--json", type=Path, help="also write the summary as JSON to this file")
     parser.add_argument("--keep-database", action="store_true", help="do not drop ghtraffic_load at the end")
     args = parser.parse_args(argv)
