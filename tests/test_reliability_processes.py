@@ -106,6 +106,13 @@ def test_it_recovers_from_a_worker_killed_mid_run(proc, github):
     assert CollectionLock.objects.using(ALIAS).get(tenant=tenant).run_id is None
 
 
+def _backend_state(application_name):
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("SELECT state FROM pg_stat_activity WHERE application_name = %s", [application_name])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def test_it_survives_the_database_connection_dropping_mid_run(proc, github):
     if proc.vendor != "postgresql":
         pytest.skip("SQLite has no server connection to drop; runs with TEST_DATABASE_URL=postgres://…")
@@ -116,6 +123,8 @@ def test_it_survives_the_database_connection_dropping_mid_run(proc, github):
                         GITHUB_API_URL=github.url, DATABASE_URL=url)
     try:
         wait_for(lambda: _items(tenant, RunItem.Status.OK).count() >= 2, timeout=60, what="two repositories stored")
+        # Strike while the worker waits on GitHub (its connection idle), as a real drop usually does.
+        wait_for(lambda: _backend_state("ghtraffic_dropped_worker") == "idle", timeout=10, what="an idle backend")
         with connections[ALIAS].cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
@@ -351,10 +360,12 @@ def test_it_recovers_from_a_qcluster_killed_mid_run(proc, github, web, tmp_path)
     # The heartbeat goes stale (COLLECT_STALE_SECONDS); a restarted cluster and a new ping take over.
     stale = datetime.now(UTC) - timedelta(minutes=20)
     CollectionRun.objects.using(ALIAS).filter(pk=run_id).update(heartbeat=stale, started=stale)
+    # The ping comes first: the dead run's leftover tasks, picked up by the new cluster, then find it
+    # closed and do nothing (were it still open, they would resume it and refresh its heartbeat).
+    answer = _webhook(web, "queued")
+    assert len(answer["queued"]) == 1, answer
     cluster = _start_cluster(proc, github, tmp_path / "cluster2.log")
     try:
-        answer = _webhook(web, "queued")
-        assert len(answer["queued"]) == 1, answer
         wait_for(
             lambda: not CollectionRun.objects.using(ALIAS).get(pk=answer["queued"][0]).is_active,
             timeout=90, what="the new run to finish",
