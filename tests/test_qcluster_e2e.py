@@ -239,11 +239,14 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, github, database_url) -> Iterator[Stack]:
     site = Stack(workdir=tmp_path_factory.mktemp("qcluster-e2e"), github_url=github.url, database_url=database_url)
-    # One process migrates and seeds: each Django start costs a second or two.
-    site.manage("shell", "-c", SETUP.format(slugs=["solo", "duo", "orm", "redis"], repos=REPOS))
-    site.port = site.start_web()
-    yield site
-    site.cleanup()
+    try:
+        # One process migrates and seeds: each Django start costs a second or two.
+        site.manage("shell", "-c", SETUP.format(slugs=["solo", "duo", "orm", "redis"], repos=REPOS))
+        site.port = site.start_web()
+        yield site
+    finally:
+        # Also when the setup fails half-way: no server or worker outlives the tests.
+        site.cleanup()
 
 
 def collect(stack: Stack, slug: str, *, port: int | None = None) -> tuple[int, dict]:
