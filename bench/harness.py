@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "5432"))
 PG_USER = os.environ.get("BENCH_PG_USER", "postgres")
-PG_DATABASE = "ghtraffic_bench"
+# Overridable so a smoke run in the test suite never collides with a benchmark run in progress.
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "ghtraffic_bench")
 
 
 def postgres_reachable() -> bool:

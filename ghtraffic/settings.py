@@ -230,8 +230,10 @@ COLLECT_MAX_RATE_LIMIT_WAIT = env_int("COLLECT_MAX_RATE_LIMIT_WAIT", 60)
 COLLECT_MIN_INTERVAL = env_int("COLLECT_MIN_INTERVAL", 600)
 # A run with no heartbeat for this long is taken as dead: the next start marks it failed and takes the lock.
 COLLECT_STALE_SECONDS = env_int("COLLECT_STALE_SECONDS", 900)
-# Repositories per queued task: small batches spread one run over every worker.
-COLLECT_BATCH_SIZE = env_int("COLLECT_BATCH_SIZE", 4)
+# Repositories per queued task: smaller batches spread one run over more workers, larger ones keep
+# more requests in flight per task (a task's concurrency is bounded by its repositories). 16 measured
+# best in bench/collect.py; see bench/README.md.
+COLLECT_BATCH_SIZE = env_int("COLLECT_BATCH_SIZE", 16)
 COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "30 23 * * *")
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
 

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _run_bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env["BENCH_PG_DATABASE"] = f"ghtraffic_bench_smoke_{os.getpid()}"
     return subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), "--smoke", "--db", _database(), *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
