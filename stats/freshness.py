@@ -59,17 +59,21 @@ def days_left(*, last_success_on: date | None, today: date) -> int | None:
     return (last_success_on - today).days + GITHUB_WINDOW_DAYS
 
 
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
 def _repository_risk(repository: Repository, today: date) -> RepositoryRisk | None:
     last = repository.last_success_at.date() if repository.last_success_at else None
     left = days_left(last_success_on=last, today=today)
     if left is None:
         return RepositoryRisk(repository, None, "never collected: every day GitHub still holds is at risk")
     if left <= 0:
-        return RepositoryRisk(repository, left, f"data lost: not collected for {-left} days past GitHub's window")
+        return RepositoryRisk(repository, left, f"data lost: not collected for {_days(-left)} past GitHub's window")
     if repository.last_error:
-        return RepositoryRisk(repository, left, f"last collection failed ({repository.last_error}); {left} days left")
+        return RepositoryRisk(repository, left, f"last collection failed ({repository.last_error}); {_days(left)} left")
     if left <= WARN_DAYS:
-        return RepositoryRisk(repository, left, f"{left} days left before GitHub forgets uncollected traffic")
+        return RepositoryRisk(repository, left, f"{_days(left)} left before GitHub forgets uncollected traffic")
     return None
 
 

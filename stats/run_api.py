@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from stats import run_selectors, scheduling
+from stats.freshness import tenant_collection_risk
 from stats.models import CollectionRun
 from stats.serializers import ErrorSerializer
 from tenants.access import TenantAccess
@@ -52,8 +53,23 @@ class RunSerializer(serializers.Serializer):
     error_summary = serializers.CharField(allow_blank=True, help_text="Errors of the run (empty for limited viewers).")
 
 
+class RepositoryRiskSerializer(serializers.Serializer):
+    full_name = serializers.CharField()
+    days_left = serializers.IntegerField(allow_null=True, help_text="Null: never collected successfully.")
+    reason = serializers.CharField()
+
+
+class DataAtRiskSerializer(serializers.Serializer):
+    at_risk = serializers.BooleanField()
+    last_run_failed = serializers.BooleanField()
+    repositories = RepositoryRiskSerializer(many=True)
+
+
 class RunListSerializer(serializers.Serializer):
     runs = RunSerializer(many=True)
+    data_at_risk = DataAtRiskSerializer(
+        help_text="Repositories within 3 days of losing traffic GitHub still holds, never collected, or failing."
+    )
 
 
 def _access(request: Request) -> TenantAccess:
@@ -111,4 +127,13 @@ class RunListView(APIView):
         runs = run_selectors.runs_recent(access=access, limit=limit)
         progress = run_selectors.runs_progress(runs=runs)
         data = [run_selectors.run_data(run, access=access, progress=progress.get(run.pk, (0, 0))) for run in runs]
-        return Response({"runs": data})
+        risk = tenant_collection_risk(access=access)
+        at_risk = {
+            "at_risk": risk.at_risk,
+            "last_run_failed": risk.last_run_failed,
+            "repositories": [
+                {"full_name": r.repository.full_name, "days_left": r.days_left, "reason": r.reason}
+                for r in risk.repositories
+            ],
+        }
+        return Response({"runs": data, "data_at_risk": at_risk})

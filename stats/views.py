@@ -14,6 +14,7 @@ from django.shortcuts import render
 
 from stats import selectors
 from stats.csv_export import csv_lines
+from stats.freshness import tenant_collection_risk
 from stats.periods import (
     INTERVALS,
     PERIOD_LABELS,
@@ -133,6 +134,7 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "referrers": selectors.top_referrers(access=access, start=period.start, end=period.end),
         "paths": selectors.top_paths(access=access, start=period.start, end=period.end),
         "can_manage": access.has_role("maintainer"),
+        "risk": tenant_collection_risk(access=access, today=today),
     }
     return render(request, "stats/dashboard.html", context)
 
