@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework.authentication import TokenAuthentication
@@ -24,13 +25,17 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def _token_user(request: HttpRequest) -> Any:
-    """DRF token auth for API calls: the middleware runs before DRF authenticates the view."""
+def _api_user(request: HttpRequest) -> Any:
+    """The user DRF will see: the middleware runs before DRF authenticates the view.
+
+    Same order as REST_FRAMEWORK's authentication classes (token first), so a request carrying both
+    a session and a token gets the tenant access of the very user the API view acts as.
+    """
     try:
         result = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
     except AuthenticationFailed:
-        return None
-    return result[0] if result else None
+        return AnonymousUser()
+    return result[0] if result else request.user
 
 
 class TenantMiddleware:
@@ -46,9 +51,7 @@ class TenantMiddleware:
         slug = view_kwargs.get(TENANT_URL_KWARG)
         if slug is None:
             return None
-        user = request.user
-        if not user.is_authenticated and _is_api(request):
-            user = _token_user(request) or user
+        user = _api_user(request) if _is_api(request) else request.user
         if not user.is_authenticated:
             if _is_api(request):
                 return JsonResponse({"error": "authentication required"}, status=401)

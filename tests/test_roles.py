@@ -34,7 +34,7 @@ ACTIONS = [
     Action("see the dashboard", "GET", "/t/acme/", Role.VIEWER),
     Action("list repositories (API)", "GET", "/api/v1/t/acme/repos/", Role.VIEWER),
     Action("add a repository (API)", "POST", "/api/v1/t/acme/repos/", Role.MAINTAINER, {"full_name": "acme/new"}),
-    Action("list members (API)", "GET", "/api/v1/t/acme/members/", Role.VIEWER),
+    Action("list members (API)", "GET", "/api/v1/t/acme/members/", Role.ADMIN),
     Action("see the credential status (API)", "GET", "/api/v1/t/acme/github-credential/", Role.VIEWER),
     Action("open tenant settings", "GET", "/t/acme/settings/", Role.ADMIN),
     Action("rename the tenant", "POST", "/t/acme/settings/", Role.ADMIN, {"name": "Acme Renamed"}),
@@ -97,9 +97,9 @@ def test_it_limits_a_repo_limited_viewer_to_the_chosen_repositories(world, peopl
     # A full viewer sees both.
     full = tenant_access_for(user=world.viewer_a, slug="acme")
     assert set(full.repositories()) == {world.repo_a, hidden}
-    # Other members' limits never reveal a hidden repository's name to the limited viewer.
+    # Members and their e-mails are for admins only.
     Membership.objects.get(user=world.viewer_a).limited_to.set([hidden])
-    assert "hidden-gem" not in client.get("/api/v1/t/acme/members/").content.decode()
+    assert client.get("/api/v1/t/acme/members/").status_code == 403
 
 
 def test_it_offers_a_decorator_answering_403_html_or_json(world) -> None:
