@@ -221,6 +221,8 @@ USE_TZ = True
 # --- GitHub and collection ------------------------------------------------------------------
 GITHUB_API_URL = env_str("GITHUB_API_URL", "https://api.github.com").rstrip("/")
 GITHUB_API_VERSION = "2022-11-28"
+# Hosts a tenant's credential may point its API URL at (GitHub Enterprise); empty: no overrides.
+GITHUB_API_ALLOWED_HOSTS = env_list("GITHUB_API_ALLOWED_HOSTS")
 GITHUB_TIMEOUT_SECONDS = float(env_str("GITHUB_TIMEOUT_SECONDS", "20"))
 # Exponential backoff factor (seconds) between retries of connection errors and 5xx.
 GITHUB_RETRY_BACKOFF = float(env_str("GITHUB_RETRY_BACKOFF", "0.5"))

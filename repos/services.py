@@ -97,20 +97,14 @@ class ImportUnavailable(Exception):
 def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple[str, int | None]]:
     """(full_name, github_id) of every repository the tenant's token can access (or the org's), all pages."""
     # The collection engine's client; imported late so repos does not depend on stats at import time.
-    from stats.github import GitHubClient, GitHubError
-    from tenants.crypto import SecretDecryptionError, decrypt_secret
-    from tenants.models import GitHubCredential
+    from stats.github import GitHubError
+    from stats.services import CredentialError, github_client_for_tenant
 
-    credential = GitHubCredential.objects.filter(tenant=tenant).first()
-    if credential is None:
-        raise ImportUnavailable("No GitHub token is configured: add one in Settings → GitHub credential.")
     try:
-        token = decrypt_secret(credential.token_encrypted)
-    except SecretDecryptionError as error:
-        raise ImportUnavailable(str(error)) from None
-    try:
-        with GitHubClient(token=token, base_url=credential.api_url or None) as client:
+        with github_client_for_tenant(tenant=tenant) as client:
             found = client.list_repositories(org=org)
+    except CredentialError as error:
+        raise ImportUnavailable(f"{error}: add one in Settings → GitHub credential.") from None
     except GitHubError as error:
         raise ImportUnavailable(f"GitHub did not list the repositories: {error}") from None
     return [(info.full_name, info.github_id) for info in found]

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from tenants.models import GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
+from tenants.validators import validate_github_api_url
 
 
 class MembershipInline(admin.TabularInline):
@@ -48,7 +49,9 @@ class InvitationAdmin(admin.ModelAdmin):
 
 class GitHubCredentialForm(forms.ModelForm):
     # Write-only: the stored token is never sent back to the browser.
-    api_url = forms.URLField(required=False, assume_scheme="https", label="API URL override")
+    api_url = forms.URLField(
+        required=False, assume_scheme="https", label="API URL override", validators=[validate_github_api_url]
+    )
     token = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,

@@ -16,6 +16,7 @@ from tenants import selectors, services
 from tenants.access import TenantAccess
 from tenants.models import Invitation, Membership, Role, Tenant
 from tenants.permissions import TenantRole
+from tenants.validators import validate_github_api_url
 
 
 class ApiErrorSerializer(serializers.Serializer):
@@ -153,7 +154,7 @@ class CredentialStatusSerializer(serializers.Serializer):
 
 class CredentialWriteSerializer(serializers.Serializer):
     token = serializers.CharField(write_only=True, trim_whitespace=True)
-    api_url = serializers.URLField(required=False, allow_blank=True, default="")
+    api_url = serializers.URLField(required=False, allow_blank=True, default="", validators=[validate_github_api_url])
 
 
 class GitHubCredentialView(APIView):

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 
 from repos.models import Repository
 from tenants.models import Role
+from tenants.validators import validate_github_api_url
 
 
 class TenantRenameForm(forms.Form):
@@ -36,4 +37,9 @@ class RepositoryLimitForm(forms.Form):
 class CredentialForm(forms.Form):
     # Write-only: never rendered back (render_value=False).
     token = forms.CharField(widget=forms.PasswordInput(render_value=False), strip=True, label="GitHub token")
-    api_url = forms.URLField(required=False, assume_scheme="https", label="API URL (GitHub Enterprise only)")
+    api_url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="API URL (GitHub Enterprise only)",
+        validators=[validate_github_api_url],
+    )

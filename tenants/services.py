@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -13,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from repos.models import Repository
 from tenants.crypto import encrypt_secret
 from tenants.models import GitHubCredential, Invitation, Membership, Role, Tenant
+from tenants.validators import validate_github_api_url
 
 
 class TenantRuleError(ValueError):
@@ -140,6 +142,10 @@ def github_credential_set(*, tenant: Tenant, token: str, api_url: str = "") -> G
     token = token.strip()
     if not token:
         raise ValueError("token must not be empty")
+    try:
+        validate_github_api_url(api_url)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
     credential, _ = GitHubCredential.objects.update_or_create(
         tenant=tenant,
         defaults={"token_encrypted": encrypt_secret(token), "token_last4": token[-4:], "api_url": api_url},

@@ -30,13 +30,14 @@ def test_it_rejects_names_github_could_not_have(text):
         services.parse_full_name(text)
 
 
-def test_it_imports_every_page_of_repositories_from_github(world):
+def test_it_imports_every_page_of_repositories_from_github(world, settings):
     with fake_github.FakeGitHub() as gh:
+        settings.GITHUB_API_URL = gh.url
         for index in range(130):  # more than one page of 100
             gh.add_repo(f"acme/lib{index:03d}")
         gh.add_repo("acme/rocket", github_id=1001)
         gh.add_repo("other-org/tool")
-        github_credential_set(tenant=world.tenant_a, token="ghp_test_token_1234", api_url=gh.url)
+        github_credential_set(tenant=world.tenant_a, token="ghp_test_token_1234")
         everything = services.github_repositories(tenant=world.tenant_a)
         assert len(everything) == 132 and ("other-org/tool", everything[-1][1]) in everything
         only_org = services.github_repositories(tenant=world.tenant_a, org="other-org")
@@ -47,10 +48,11 @@ def test_it_imports_every_page_of_repositories_from_github(world):
     assert Repository.objects.get(tenant=world.tenant_a, owner="other-org", name="tool").github_id is not None
 
 
-def test_it_explains_why_an_import_cannot_run(world):
-    with pytest.raises(services.ImportUnavailable, match="No GitHub token"):
+def test_it_explains_why_an_import_cannot_run(world, settings):
+    with pytest.raises(services.ImportUnavailable, match="no GitHub token configured"):
         services.github_repositories(tenant=world.tenant_a)
     with fake_github.FakeGitHub() as gh:
-        github_credential_set(tenant=world.tenant_a, token="ghp_test_token_1234", api_url=gh.url)
+        settings.GITHUB_API_URL = gh.url
+        github_credential_set(tenant=world.tenant_a, token="ghp_test_token_1234")
         with pytest.raises(services.ImportUnavailable, match="GitHub did not list"):
             services.github_repositories(tenant=world.tenant_a, org="no-such-org")
