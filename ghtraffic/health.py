@@ -1,8 +1,8 @@
 """Health endpoint for load balancers, container orchestrators and monitoring.
 
 `/healthz` checks the database. `/healthz?deep=1` also reports collection freshness: 503 when any
-tenant is close to losing data (see stats/freshness.py), so monitoring can alert. It names tenants by
-slug and counts only: no traffic data leaves through it.
+tenant is close to losing data (see stats/freshness.py), so monitoring can alert. It is unauthenticated,
+so it gives counts only — no tenant names, no data; `manage.py check_collection` names them.
 """
 
 from __future__ import annotations
@@ -29,14 +29,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "status": "at_risk" if at_risk else "ok",
         "database": "ok",
         "collection": {
-            "tenants_at_risk": [
-                {
-                    "tenant": risk.tenant.slug,
-                    "repositories_at_risk": len(risk.repositories),
-                    "last_run_failed": risk.last_run_failed,
-                }
-                for risk in at_risk
-            ]
+            "tenants_at_risk": len(at_risk),
+            "repositories_at_risk": sum(len(risk.repositories) for risk in at_risk),
+            "tenants_whose_last_run_failed": sum(1 for risk in at_risk if risk.last_run_failed),
         },
     }
     return JsonResponse(body, status=503 if at_risk else 200)
