@@ -26,7 +26,6 @@ EXPOSE 8000
 # django-q2's qcluster hangs on SIGTERM (django-q2 issue #346) but stops cleanly on SIGINT;
 # gunicorn also shuts down on SIGINT, so one stop signal serves every process of this image.
 STOPSIGNAL SIGINT
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD python -c "import os,urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8000\")}/healthz', timeout=4)"
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD ["python", "scripts/healthcheck.py"]
 ENTRYPOINT ["./docker-entrypoint.sh"]
 CMD ["sh", "-c", "gunicorn ghtraffic.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

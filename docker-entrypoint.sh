@@ -1,6 +1,7 @@
 #!/bin/sh
-# Apply migrations before the web process starts (idempotent; safe with several replicas as
-# Django's migrate takes its own locks on PostgreSQL). Workers skip it with MIGRATE_ON_START=false.
+# Apply migrations before the web process starts (idempotent). Django's migrate takes no lock of
+# its own: with several replicas, run it once (a release step, or MIGRATE_ON_START=true on one
+# replica only) and start the others and the workers with MIGRATE_ON_START=false.
 set -e
 if [ "${MIGRATE_ON_START:-true}" = "true" ]; then
   python manage.py migrate --noinput
