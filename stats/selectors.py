@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
@@ -139,7 +139,9 @@ def repository_traffic_series(
         }
     for bucket in bucket_starts(start, end, interval):
         row = sums.get(bucket)
-        uniques = weekly.get(bucket, (None, None))
+        # A week cut by the range would pair partial views with the whole week's uniques: unknown instead.
+        whole_week = start <= bucket and bucket + timedelta(days=6) <= end
+        uniques = weekly.get(bucket, (None, None)) if whole_week else (None, None)
         points.append(
             TrafficPoint(
                 bucket,

@@ -13,7 +13,8 @@ class TrafficPointSerializer(serializers.Serializer):
     )
     unique_views = serializers.IntegerField(
         allow_null=True,
-        help_text="GitHub's own uniques: the day's, or the whole ISO week's (GitHub weekly data); null for months.",
+        help_text=("GitHub's own uniques: the day's, or the ISO week's (GitHub weekly data; null for a week the "
+                   "range cuts, whose views are partial); null for months."),
     )
     clones = serializers.IntegerField(allow_null=True)
     unique_clones = serializers.IntegerField(allow_null=True)
