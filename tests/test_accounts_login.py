@@ -113,11 +113,11 @@ def test_it_creates_shows_once_and_revokes_an_api_token(world) -> None:
     # Never shown again.
     assert token.key not in client.get("/accounts/profile/").content.decode()
     api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert api.get("/api/v1/t/acme/members/").status_code == 200
-    assert api.get("/api/v1/t/globex/members/").status_code == 404
+    assert api.get("/api/v1/t/acme/repos/").status_code == 200
+    assert api.get("/api/v1/t/globex/repos/").status_code == 404
     client.post("/accounts/profile/token/revoke/")
     assert not Token.objects.filter(user=world.viewer_a).exists()
-    assert api.get("/api/v1/t/acme/members/").status_code == 401
+    assert api.get("/api/v1/t/acme/repos/").status_code == 401
 
 
 def test_it_logs_out_only_by_post(world) -> None:
