@@ -5,14 +5,18 @@ Each test gets a fresh database state (pytest-django rolls back), so tests are o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 from django.test import Client
 
 from repos.models import Repository
 from tenants.models import Membership, Role, Tenant
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -67,3 +71,25 @@ def fake_github(settings):
         settings.GITHUB_RETRY_BACKOFF = 0
         settings.GITHUB_TIMEOUT_SECONDS = 5
         yield github
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # The sync Playwright API runs an event loop in this thread; Django's ORM must still be usable.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.console_errors = errors
+        yield page
+        # Queries made while Playwright's event loop runs get a connection of their own: close it
+        # here, inside that context, or PostgreSQL cannot drop the test database at the end.
+        connections.close_all()
+        context.close()
+        browser.close()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS, log_in
 
-from tests.test_browser_dashboard import ARTIFACTS, log_in, page  # noqa: F401  (page is a fixture)
-
-pytestmark = pytest.mark.browser
+pytestmark = BROWSER_MARKS
 
 
-def test_it_renders_the_api_docs_with_every_tenant_endpoint(world, live_server, page):  # noqa: F811
+def test_it_renders_the_api_docs_with_every_tenant_endpoint(world, live_server, page):
     log_in(page, live_server)
     page.goto(f"{live_server.url}/api/v1/docs/")
     page.wait_for_selector(".opblock-summary-path", timeout=15000)

@@ -5,51 +5,15 @@ Screenshots land in test-artifacts/ (gitignored) for a human look.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-from django.db import connections
 from django.utils import timezone
 
 from repos.models import Repository
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from tests.conftest import PASSWORD
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS, log_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium missing: apt-get install -y chromium"),
-]
-
-
-@pytest.fixture
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # The sync Playwright API runs an event loop in this thread; Django's ORM must still be usable.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.console_errors = errors
-        yield page
-        # Queries made while Playwright's event loop runs get a connection of their own: close it
-        # here, inside that context, or PostgreSQL cannot drop the test database at the end.
-        connections.close_all()
-        context.close()
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 def seed(world) -> None:
@@ -84,14 +48,6 @@ def seed(world) -> None:
     world.repo_a.last_collected_at = timezone.now() - timedelta(hours=3)
     world.repo_a.last_success_at = timezone.now() - timedelta(hours=3)
     world.repo_a.save()
-
-
-def log_in(page, live_server, username: str = "alice") -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def chart_data(page, canvas_id: str) -> dict:

@@ -3,47 +3,14 @@ strict CSP (runs.js is a static file)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from stats import scheduling
 from stats.models import CollectionRun, RunItem
-from tests.conftest import PASSWORD
+from tests.browser_support import ARTIFACTS, BROWSER_MARKS, log_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium missing: apt-get install -y chromium"),
-]
-
-
-@pytest.fixture
-def page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.console_errors = errors
-        yield page
-        connections.close_all()
-        context.close()
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -51,14 +18,6 @@ def queued(monkeypatch) -> list[tuple]:
     calls: list[tuple] = []
     monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
     return calls
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def finish(run: CollectionRun) -> None:
