@@ -232,6 +232,7 @@ COLLECT_MAX_RATE_LIMIT_WAIT = env_int("COLLECT_MAX_RATE_LIMIT_WAIT", 60)
 COLLECT_MIN_INTERVAL = env_int("COLLECT_MIN_INTERVAL", 600)
 # A run with no heartbeat for this long is taken as dead: the next start marks it failed and takes the lock.
 COLLECT_STALE_SECONDS = env_int("COLLECT_STALE_SECONDS", 900)
+COLLECT_QUEUED_STALE_SECONDS = env_int("COLLECT_QUEUED_STALE_SECONDS", 21600)
 # Repositories per queued task: smaller batches spread one run over more workers, larger ones keep
 # more requests in flight per task (a task's concurrency is bounded by its repositories). 16 measured
 # best in bench/collect.py; see bench/README.md.

@@ -62,6 +62,8 @@ class FakeRepo:
     visitors: int  # mean distinct visitors per day (views); clones use a fifth
     private: bool = False
     faults: list[Fault] = field(default_factory=list)
+    # The repository body stays the same from day to day (a quiet repository): its ETag does too.
+    static_body: bool = False
 
     @property
     def owner(self) -> str:
@@ -132,6 +134,8 @@ class FakeGitHub:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._next_id = 100_000
+        # Where Link headers point (default: this server); a test sets another host.
+        self.link_base: str | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -184,7 +188,8 @@ class FakeGitHub:
         return self.now.date()
 
     def add_repo(
-        self, full_name: str, *, github_id: int | None = None, visitors: int = 40, private: bool = False
+        self, full_name: str, *, github_id: int | None = None, visitors: int = 40, private: bool = False,
+        static_body: bool = False,
     ) -> FakeRepo:
         with self._lock:
             if github_id is None:
@@ -192,7 +197,7 @@ class FakeGitHub:
                 github_id = self._next_id
             repo = FakeRepo(
                 full_name=full_name, github_id=github_id, seed=zlib.crc32(full_name.lower().encode()),
-                visitors=max(0, visitors), private=private,
+                visitors=max(0, visitors), private=private, static_body=static_body,
             )
             self.repos[full_name.lower()] = repo
         return repo
@@ -316,7 +321,7 @@ class FakeGitHub:
         return rows[:10]
 
     def repo_body(self, repo: FakeRepo) -> dict[str, Any]:
-        age = (self.now.date() - date(2020, 1, 1)).days
+        age = 0 if repo.static_body else (self.now.date() - date(2020, 1, 1)).days
         return {
             "id": repo.github_id,
             "node_id": f"R_{repo.github_id}",
@@ -504,7 +509,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         last = max(1, -(-len(repos) // per_page))
         chunk = repos[(page - 1) * per_page : page * per_page]
-        base = f"{self.github.url}{self._split.path}"
+        base = f"{self.github.link_base or self.github.url}{self._split.path}"
         links = []
         if page < last:
             links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -375,8 +376,22 @@ class GitHubClient:
                 )
             # Link URLs carry their own query string.
             url, params = response.next_url, None
+            if url is not None and not _same_origin(url, self.base_url):
+                # The token travels with every request: never to a host the Link header picked.
+                raise GitHubBadResponse(
+                    f"GitHub's next-page link points to another host ({_origin(url)}); refusing to send the token there"
+                )
             seen_pages += 1
         return found
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}"
+
+
+def _same_origin(url: str, base_url: str) -> bool:
+    return _origin(url) == _origin(base_url)
 
 
 class _CountingRetry(Retry):

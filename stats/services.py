@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
 from typing import Any
 
 from django.conf import settings
@@ -134,6 +135,11 @@ def _lock_claim(*, tenant: Tenant, run: CollectionRun, now: datetime) -> None:
 
 
 def _is_stale(run: CollectionRun, now: datetime) -> bool:
+    if run.status == CollectionRun.Status.QUEUED:
+        # No worker picked it up yet: busy workers are no sign of death, only a lost task is.
+        # (The heartbeat of a queued run is its creation time, on the caller's clock.)
+        queued = run.heartbeat or run.created
+        return queued is not None and now - queued > timedelta(seconds=settings.COLLECT_QUEUED_STALE_SECONDS)
     last = run.heartbeat or run.started or run.created
     return last is not None and now - last > _stale_after()
 
@@ -375,7 +381,8 @@ def _items_claim(*, run_id: int, item_ids: Sequence[int] | None, now: datetime) 
 
 def _item_fail(*, item: RunItem, status: str, error: str, now: datetime) -> None:
     item.status, item.error, item.finished_at = status, error[:2000], now
-    item.save(update_fields=["status", "error", "finished_at"])
+    # The item is gone with its repository when that was removed meanwhile: nothing to record.
+    RunItem.objects.filter(pk=item.pk).update(status=status, error=error[:2000], finished_at=now)
     Repository.objects.filter(pk=item.repository_id).update(last_collected_at=now, last_error=error[:2000])
 
 
@@ -470,7 +477,9 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
     with transaction.atomic():
         # Write first: on SQLite a transaction that reads, then writes while another process has
         # committed meanwhile fails at once with "database is locked"; one that writes first waits.
-        Repository.objects.filter(pk=repo_id).update(**repo_fields)
+        if not Repository.objects.filter(pk=repo_id).update(**repo_fields):
+            # Removed while we fetched it (its run item went with it): nothing to store.
+            return
         today = fetched.today
         days = 0
         # Only the ETag of a body that was merged may be kept: a later 304 stands for that body.
@@ -501,11 +510,16 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             ])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
-        _etags_store(repo_id=repo_id, fetched=fetched, endpoints=merged, now=now)
+        # Dated by the collection day the bodies were stored under, not by the clock: a run crossing
+        # midnight must not make tomorrow's snapshot look already stored.
+        etag_time = now if now.astimezone(UTC).date() == today else datetime.combine(today, day_time.max, tzinfo=UTC)
+        _etags_store(repo_id=repo_id, fetched=fetched, endpoints=merged, now=etag_time)
 
         item.finished_at = now
         item.api_requests, item.not_modified, item.days_stored = fetched.requests, fetched.not_modified, days
-        item.save(update_fields=["status", "error", "finished_at", "api_requests", "not_modified", "days_stored"])
+        RunItem.objects.filter(pk=item.pk).update(
+            status=item.status, error=item.error, finished_at=now, api_requests=fetched.requests,
+            not_modified=fetched.not_modified, days_stored=days)
 
 
 def _window_counts(
@@ -521,48 +535,45 @@ def _window_counts(
 
 
 def _daily_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
-    fetched = _window_counts(views=views, clones=clones, today=today, window=merge.daily_window)
-    rows = {
-        row.date: row
-        for row in DailyTraffic.objects.filter(repository_id=repo_id, date__gte=min(fetched), date__lte=max(fetched))
-    }
-    stored = {day: merge.Counts(*(getattr(row, f) for f in merge.FIELDS)) for day, row in rows.items()}
-    create, update = merge.merge(stored, fetched)
-    DailyTraffic.objects.bulk_create(
-        [DailyTraffic(repository_id=repo_id, date=day, **counts.as_dict()) for day, counts in create.items()]
-    )
-    changed = []
-    for day, counts in update.items():
-        row = rows[day]
-        for name, value in counts.as_dict().items():
-            setattr(row, name, value)
-        changed.append(row)
-    if changed:
-        DailyTraffic.objects.bulk_update(changed, list(merge.FIELDS))
-    return len(create) + len(update)
+    return _buckets_store(model=DailyTraffic, key="date", window=merge.daily_window, repo_id=repo_id, today=today,
+                          views=views, clones=clones)
 
 
 def _weekly_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
-    fetched = _window_counts(views=views, clones=clones, today=today, window=merge.weekly_window)
+    return _buckets_store(model=WeeklyTraffic, key="week_start", window=merge.weekly_window, repo_id=repo_id,
+                          today=today, views=views, clones=clones)
+
+
+def _buckets_store(
+    *,
+    model: type[DailyTraffic] | type[WeeklyTraffic],
+    key: str,
+    window: Callable[[date], list[date]],
+    repo_id: int,
+    today: date,
+    views: ApiResponse,
+    clones: ApiResponse,
+) -> int:
+    fetched = _window_counts(views=views, clones=clones, today=today, window=window)
     rows = {
-        row.week_start: row
-        for row in WeeklyTraffic.objects.filter(
-            repository_id=repo_id, week_start__gte=min(fetched), week_start__lte=max(fetched)
+        getattr(row, key): row
+        for row in model.objects.filter(
+            repository_id=repo_id, **{f"{key}__gte": min(fetched), f"{key}__lte": max(fetched)}
         )
     }
-    stored = {week: merge.Counts(*(getattr(row, f) for f in merge.FIELDS)) for week, row in rows.items()}
+    stored = {bucket: merge.Counts(*(getattr(row, f) for f in merge.FIELDS)) for bucket, row in rows.items()}
     create, update = merge.merge(stored, fetched)
-    WeeklyTraffic.objects.bulk_create(
-        [WeeklyTraffic(repository_id=repo_id, week_start=week, **counts.as_dict()) for week, counts in create.items()]
+    model.objects.bulk_create(
+        [model(repository_id=repo_id, **{key: bucket}, **counts.as_dict()) for bucket, counts in create.items()]
     )
     changed = []
-    for week, counts in update.items():
-        row = rows[week]
+    for bucket, counts in update.items():
+        row = rows[bucket]
         for name, value in counts.as_dict().items():
             setattr(row, name, value)
         changed.append(row)
     if changed:
-        WeeklyTraffic.objects.bulk_update(changed, list(merge.FIELDS))
+        model.objects.bulk_update(changed, list(merge.FIELDS))
     return len(create) + len(update)
 
 

@@ -99,12 +99,21 @@ def test_it_classifies_errors_with_actionable_messages(gh, fault, error, message
     assert str(caught.value) == message
 
 
-def test_it_names_exact_messages_for_access_errors():
-    assert MSG_NO_ACCESS == (
-        "token lacks access: needs push access (classic `repo` scope) or fine-grained 'Administration: read'"
-    )
-    assert MSG_NOT_FOUND == "not found or not visible to this token"
-    assert MSG_UNAUTHORIZED == "token invalid or expired"
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        ("no_push_access",
+         "token lacks access: needs push access (classic `repo` scope) or fine-grained 'Administration: read'"),
+        ("not_found", "not found or not visible to this token"),
+        ("unauthorized", "token invalid or expired"),
+    ],
+)
+def test_it_names_exact_messages_for_access_errors(gh, fault, message):
+    # Literal texts: users act on them, so a change must be deliberate.
+    gh.inject_fault(REPO, fault)
+    with pytest.raises(GitHubError) as caught:
+        client(gh).traffic(REPO, "views", per="day")
+    assert str(caught.value) == message
 
 
 def test_it_reports_malformed_and_truncated_bodies(gh):
@@ -193,6 +202,18 @@ def test_it_lists_repositories_across_pages(gh):
     assert len(org) == 230 and org[0].full_name == "big/repo-000" and org[0].github_id == 50_000
     with pytest.raises(GitHubNotFound):
         client(gh).list_repositories(org="nobody")
+
+
+def test_it_refuses_a_next_page_link_to_another_host(gh):
+    for n in range(130):  # two pages of 100
+        gh.add_repo(f"big/repo-{n:03d}", github_id=60_000 + n)
+    gh.link_base = "http://elsewhere.invalid:9"
+    with pytest.raises(GitHubBadResponse) as caught:
+        client(gh).list_repositories(org="big")
+    assert str(caught.value) == (
+        "GitHub's next-page link points to another host (http://elsewhere.invalid:9); refusing to send the token there"
+    )
+    assert gh.request_count(path_contains="/repos") == 1
 
 
 def test_it_follows_a_rename(gh):
