@@ -368,15 +368,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = parse_args(argv)
-    if args.db == "both":
-        passthrough = [a for a in argv if a not in ("--db", "both")]
-        return harness.run_per_database(Path(__file__), passthrough, harness.selected_databases("both"))
-    if args.db == "postgres" and not harness.postgres_reachable():
-        print(f"PostgreSQL at {harness.PG_HOST}:{harness.PG_PORT} is not reachable.", file=sys.stderr)
-        return 2
-    return run(args)
-
+    return harness.dispatch(Path(__file__), argv, parse_args(argv), run)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = os.environ.get("BENCH_PG_HOST", "127.0.0.1")
@@ -222,3 +223,14 @@ def run_per_database(script: Path, argv: Sequence[str], databases: Sequence[str]
 
 def selected_databases(choice: str) -> list[str]:
     return ["sqlite", "postgres"] if choice == "both" else [choice]
+
+
+def dispatch(script: Path, argv: Sequence[str], args: Any, run: Callable[[Any], int]) -> int:
+    """Shared `main` of the benchmark scripts: `--db both` re-runs the script once per database."""
+    if args.db == "both":
+        passthrough = [a for a in argv if a not in ("--db", "both")]
+        return run_per_database(script, passthrough, selected_databases("both"))
+    if args.db == "postgres" and not postgres_reachable():
+        print(f"PostgreSQL at {PG_HOST}:{PG_PORT} is not reachable.", file=sys.stderr)
+        return 2
+    return run(args)
