@@ -17,18 +17,10 @@ from django.core.cache import cache
 from django.db import connections
 
 from tenants.models import Invitation, Membership, Role, Tenant
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVIDER_SCRIPT = ROOT / "tests" / "oidc" / "provider.mjs"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ACCOUNTS = {
     "invited": {"email": "Invited@Acme.test", "email_verified": True},
     "stranger": {"email": "stranger@nowhere.test", "email_verified": True},
