@@ -19,7 +19,8 @@ from stats.periods import today_utc
 from stats.views import chart_spec, period_context, query_url, ui_range
 from tenants.access import TenantAccess
 from tenants.decorators import tenant_role_required
-from tenants.models import GitHubCredential, Role
+from tenants.models import Role
+from tenants.selectors import github_credential_get
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -56,7 +57,7 @@ def repository_settings(request: HttpRequest, tenant_slug: str, today: date | No
             "add_form": RepositoryAddForm(),
             "import_form": RepositoryImportForm(),
             "can_manage": access.has_role(Role.MAINTAINER),
-            "has_credential": GitHubCredential.objects.filter(tenant=access.tenant).exists(),
+            "has_credential": github_credential_get(access=access) is not None,
         },
     )
 

@@ -26,7 +26,7 @@ from stats.periods import (
     today_utc,
 )
 from tenants.access import TenantAccess
-from tenants.models import GitHubCredential
+from tenants.selectors import github_credential_get
 
 TABLE_PAGE_SIZE = 50
 CSV_CHUNK = 2000
@@ -129,7 +129,7 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "chart": chart_spec(points, [("views", "Views"), ("clones", "Clones")], period.interval),
         "has_data": any(point.views is not None for point in points),
         "has_repositories": has_repositories,
-        "has_credential": GitHubCredential.objects.filter(tenant=access.tenant).exists(),
+        "has_credential": github_credential_get(access=access) is not None,
         "repositories": repositories,
         "referrers": selectors.top_referrers(access=access, start=period.start, end=period.end),
         "paths": selectors.top_paths(access=access, start=period.start, end=period.end),

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from tenants import selectors, services
 from tenants.access import TenantAccess
-from tenants.models import Invitation, Membership, Role, Tenant
+from tenants.models import Invitation, Role
 from tenants.permissions import TenantRole
 from tenants.validators import validate_github_api_url
 
@@ -52,7 +52,7 @@ class TenantListView(APIView):
         tags=["tenants"],
     )
     def get(self, request: Request) -> Response:
-        memberships = Membership.objects.filter(user=request.user).select_related("tenant").order_by("tenant__name")
+        memberships = selectors.user_memberships(user=request.user)
         data = [{"slug": m.tenant.slug, "name": m.tenant.name, "role": m.role} for m in memberships]
         return Response(data)
 
@@ -69,9 +69,8 @@ class TenantListView(APIView):
         serializer = TenantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         slug = serializer.validated_data["slug"]
-        if Tenant.objects.filter(slug=slug).exists():
-            raise ValidationError({"slug": "already taken"})
         try:
+            # The unique slug decides, also between two simultaneous requests.
             tenant = services.tenant_create(slug=slug, name=serializer.validated_data["name"], admin=request.user)
         except IntegrityError:
             raise ValidationError({"slug": "already taken"}) from None

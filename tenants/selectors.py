@@ -14,6 +14,11 @@ def user_tenants(*, user: AbstractBaseUser) -> QuerySet[Tenant]:
     return Tenant.objects.filter(memberships__user=user).order_by("name", "slug")
 
 
+def user_memberships(*, user: AbstractBaseUser) -> QuerySet[Membership]:
+    """The user's own memberships (not tenant-scoped: it is how a user finds their tenants)."""
+    return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+
+
 def members_list(*, access: TenantAccess) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(tenant=access.tenant)
