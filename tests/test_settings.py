@@ -91,4 +91,8 @@ def test_it_uses_redis_as_broker_only_when_configured():
         "sorted(k for k in s.Q_CLUSTER if k in ('orm', 'redis'))",
     )
     assert orm.stdout.strip() == "['orm']"
+    cache = settings_in_subprocess(
+        {"DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/0"}, "s.CACHES['default']['BACKEND']"
+    )
+    assert cache.stdout.strip() == repr("django.core.cache.backends.redis.RedisCache")
     assert redis.stdout.strip() == "['redis']"
