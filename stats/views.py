@@ -107,6 +107,9 @@ def chart_spec(points: list[Any], series: list[tuple[str, str]], interval: Inter
     }
 
 
+DASHBOARD_TABLE_ROWS = 100
+
+
 def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None = None) -> HttpResponse:
     access = _access(request)
     today = today_utc(today)
@@ -130,7 +133,11 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "has_data": any(point.views is not None for point in points),
         "has_repositories": has_repositories,
         "has_credential": github_credential_get(access=access) is not None,
-        "repositories": repositories,
+        # The busiest repositories only: a page with a thousand rows and sparklines helps nobody
+        # (bench/query.py measured the full table at 2.4 x the page's data queries); the traffic
+        # tables page lists them all.
+        "repositories": repositories[:DASHBOARD_TABLE_ROWS],
+        "repositories_total": len(repositories),
         "referrers": selectors.top_referrers(access=access, start=period.start, end=period.end),
         "paths": selectors.top_paths(access=access, start=period.start, end=period.end),
         "can_manage": access.has_role("maintainer"),
