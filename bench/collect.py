@@ -140,7 +140,7 @@ class RunFigures:
 
 
 def collect_inline(*, tenant: object, concurrency: int) -> RunFigures:
-    from stats import services
+    from stats.collection import services
     from stats.models import CollectionRun
 
     run = services.collection_run_start(tenant=tenant, trigger=CollectionRun.Trigger.COMMAND)
@@ -209,7 +209,7 @@ def collect_with_workers(*, tenant: object, workers: int, database_url: str, con
     """Queue a run, start `workers` qcluster processes (1 worker each), wait for the run, stop them (SIGINT)."""
     from django.conf import settings
 
-    from stats import scheduling
+    from stats.collection import scheduling
     from stats.models import CollectionRun
 
     settings.COLLECT_BATCH_SIZE = batch_size  # the run is cut into tasks here, in this process

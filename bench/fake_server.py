@@ -1,4 +1,4 @@
-"""Runs the project's fake GitHub (stats.fake_github.FakeGitHub) in its own process for bench/collect.py.
+"""Runs the project's fake GitHub (devtools.fake_github.FakeGitHub) in its own process for bench/collect.py.
 
 Prints its base URL on the first line of stdout, then serves until SIGINT or SIGTERM, so the
 collector's timings and memory are not mixed with the server's. Each line "stats" read on stdin
@@ -27,7 +27,7 @@ def main() -> int:
     parser.add_argument("--rate-limit", type=int, default=5000, help="requests per hour per token")
     args = parser.parse_args()
 
-    from stats.fake_github import FakeGitHub, _Handler
+    from devtools.fake_github import FakeGitHub, _Handler
 
     # The handler writes headers and body in two send() calls; on a kept-alive connection Nagle's
     # algorithm then holds the body until the client's delayed ACK (~40 ms on Linux), which would

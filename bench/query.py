@@ -124,7 +124,7 @@ def _url_exists(url: str) -> bool:
 
 def build_cases(*, vendor: str, today: date, big: object, small: object, client: object) -> list[Case]:
     from repos.models import Repository
-    from stats import selectors
+    from stats.traffic import selectors
     from tenants.access import TenantAccess
 
     access = TenantAccess.full(big)  # type: ignore[arg-type]
@@ -237,7 +237,7 @@ def explain(*, vendor: str, today: date, big: object, repository_name: str) -> N
     from django.db import connection
 
     from repos.models import Repository
-    from stats import selectors
+    from stats.traffic import selectors
     from tenants.access import TenantAccess
 
     access = TenantAccess.full(big)  # type: ignore[arg-type]

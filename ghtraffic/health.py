@@ -11,7 +11,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
-from stats.freshness import all_tenants_collection_risk
+from stats.collection.freshness import all_tenants_collection_risk
 
 
 @require_GET

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tenants",
     "repos",
     "stats",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -281,7 +282,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "ghtraffic.api_errors.error_handler",
+    "EXCEPTION_HANDLER": "common.errors.error_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

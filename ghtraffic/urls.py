@@ -12,8 +12,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("tenants.api_urls")),
     path("t/<slug:tenant_slug>/", include("repos.api_urls")),
-    path("t/<slug:tenant_slug>/", include("stats.api_urls")),
-    path("t/<slug:tenant_slug>/", include("stats.run_api_urls")),
+    path("t/<slug:tenant_slug>/", include("stats.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,9 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include(api_v1)),
-    path("hooks/", include("stats.hook_urls")),
+    path("hooks/", include("stats.collection.urls")),
     path("", include("tenants.urls")),
     path("t/<slug:tenant_slug>/", include("repos.urls")),
-    path("t/<slug:tenant_slug>/", include("stats.urls")),
-    path("t/<slug:tenant_slug>/", include("stats.run_urls")),
+    path("t/<slug:tenant_slug>/", include("stats.web.urls")),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import error_responses
 from repos import services
 from repos.selectors import repository_for, repository_list
-from stats.serializers import ErrorSerializer
 from tenants.access import TenantAccess
 from tenants.models import Role
 from tenants.permissions import TenantRole
@@ -39,11 +39,7 @@ def _access(request: Request) -> TenantAccess:
     return request.tenant_access  # type: ignore[attr-defined]
 
 
-ERRORS = {
-    401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
-    403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this."),
-    404: OpenApiResponse(ErrorSerializer, description="Unknown tenant or repository, or not yours."),
-}
+ERRORS = error_responses(401, 403, 404, d404="Unknown tenant or repository, or not yours.")
 
 
 class RepositoryListView(APIView):
@@ -62,8 +58,7 @@ class RepositoryListView(APIView):
         request=RepositoryCreateSerializer,
         responses={
             201: RepositorySerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Malformed owner/name."),
-            409: OpenApiResponse(ErrorSerializer, description="Already followed."),
+            **error_responses(400, 409, d400="Malformed owner/name.", d409="Already followed."),
             **ERRORS,
         },
         tags=["repositories"],

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from repos.models import Repository
 from tenants.access import TenantAccess
+
+# GitHub serves the last 14 days of traffic: a day not collected within 14 days of its end is lost.
+GITHUB_WINDOW_DAYS = 14
+
+
+def today_utc(today: date | None = None) -> date:
+    """The UTC day GitHub counts in (or the injected `today` of a test or simulation)."""
+    return today if today is not None else timezone.now().date()
+
+
+def days_left(*, last_success_on: date | None, today: date) -> int | None:
+    """Days until the oldest uncollected day falls out of GitHub's window (None: never collected)."""
+    if last_success_on is None:
+        return None
+    return (last_success_on - today).days + GITHUB_WINDOW_DAYS
+
+
+def days_before_github_forgets(*, repository: Repository, today: date) -> int | None:
+    """Days left before the oldest day not yet collected falls out of GitHub's 14-day window."""
+    last = repository.last_success_at
+    return days_left(last_success_on=last.date() if last else None, today=today)
 
 
 def repository_list(*, access: TenantAccess) -> QuerySet[Repository]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from repos.clients import CredentialError, github_client_for_tenant
+from repos.github import GitHubError
 from repos.models import Repository
 from tenants.models import Tenant
 
@@ -96,10 +98,6 @@ class ImportUnavailable(Exception):
 
 def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple[str, int | None]]:
     """(full_name, github_id) of every repository the tenant's token can access (or the org's), all pages."""
-    # The collection engine's client; imported late so repos does not depend on stats at import time.
-    from stats.github import GitHubError
-    from stats.services import CredentialError, github_client_for_tenant
-
     try:
         with github_client_for_tenant(tenant=tenant) as client:
             found = client.list_repositories(org=org)

@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 
 def _schedule_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
     # Imported late: the scheduling module needs the app registry.
-    from stats.scheduling import collection_schedule_post_migrate
+    from stats.collection.scheduling import collection_schedule_post_migrate
 
     collection_schedule_post_migrate(using=using)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -12,23 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import error_responses
 from tenants import selectors, services
 from tenants.access import TenantAccess
 from tenants.models import Invitation, Role
 from tenants.permissions import TenantRole
 from tenants.validators import validate_github_api_url
 
-
-class ApiErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()
-
-
-ERRORS = {
-    400: OpenApiResponse(ApiErrorSerializer, description="Invalid input; the message names the parameter."),
-    401: OpenApiResponse(ApiErrorSerializer, description="Not authenticated."),
-    403: OpenApiResponse(ApiErrorSerializer, description="Your role does not allow this."),
-    404: OpenApiResponse(ApiErrorSerializer, description="Unknown tenant, or not a member."),
-}
+ERRORS = error_responses(400, 401, 403, 404, d404="Unknown tenant, or not a member.")
 
 
 def _access(request: Request) -> TenantAccess:

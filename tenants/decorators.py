@@ -2,7 +2,8 @@
 
 Usage::
 
-    from tenants.decorators import tenant_role_required
+    from common.errors import error_response
+from tenants.decorators import tenant_role_required
     from tenants.models import Role
 
     @tenant_role_required(Role.MAINTAINER)
@@ -22,8 +23,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
+from common.errors import error_response
 from tenants.models import Role
 
 ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
@@ -46,7 +48,7 @@ def tenant_role_required(role: Role | str) -> Callable[[ViewFunc], ViewFunc]:
                 raise Http404("No such tenant")
             if not access.has_role(required):
                 if request.path.startswith("/api/"):
-                    return JsonResponse({"error": insufficient_role_message(required)}, status=403)
+                    return error_response(insufficient_role_message(required), status=403)
                 raise PermissionDenied(insufficient_role_message(required))
             return view(request, *args, **kwargs)
 

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from common.errors import error_response
 from tenants.access import tenant_access_for
 
 TENANT_URL_KWARG = "tenant_slug"
@@ -54,12 +55,12 @@ class TenantMiddleware:
         user = _api_user(request) if _is_api(request) else request.user
         if not user.is_authenticated:
             if _is_api(request):
-                return JsonResponse({"error": "authentication required"}, status=401)
+                return error_response("authentication required", status=401)
             return redirect_to_login(request.get_full_path())
         access = tenant_access_for(user=user, slug=slug)
         if access is None:
             if _is_api(request):
-                return JsonResponse({"error": "not found"}, status=404)
+                return error_response("not found", status=404)
             raise Http404("No such tenant")
         request.tenant_access = access  # type: ignore[attr-defined]
         return None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from tenants.access import TenantAccess
+from tenants.crypto import SecretDecryptionError, decrypt_secret
 from tenants.models import GitHubCredential, Invitation, Membership, Tenant
 
 
@@ -43,3 +46,28 @@ def invitation_get(*, access: TenantAccess, invitation_id: int) -> Invitation:
 
 def github_credential_get(*, access: TenantAccess) -> GitHubCredential | None:
     return GitHubCredential.objects.filter(tenant=access.tenant).first()
+
+
+class CredentialUnavailable(Exception):
+    """The tenant has no GitHub token, or it cannot be decrypted; the message says which."""
+
+
+@dataclass(frozen=True)
+class CredentialSecret:
+    token: str
+    api_url: str  # "" means the server's GITHUB_API_URL
+
+    def __repr__(self) -> str:  # never print the token
+        return f"CredentialSecret(api_url={self.api_url!r})"
+
+
+def github_credential_secret(*, tenant: Tenant) -> CredentialSecret:
+    """The tenant's decrypted token, for the GitHub client only (system work: not tenant-access scoped)."""
+    credential = GitHubCredential.objects.filter(tenant=tenant).first()
+    if credential is None:
+        raise CredentialUnavailable("no GitHub token configured for this tenant")
+    try:
+        token = decrypt_secret(credential.token_encrypted)
+    except SecretDecryptionError as exc:
+        raise CredentialUnavailable(str(exc)) from None
+    return CredentialSecret(token=token, api_url=credential.api_url)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from devtools.fake_github import FakeGitHub
 from repos.models import Repository
-from stats.fake_github import FakeGitHub
 from tenants.crypto import encrypt_secret
 from tenants.models import GitHubCredential, Tenant
 

@@ -64,7 +64,7 @@ def fake_github(settings):
 
     Client retries back off without sleeping so fault tests stay fast.
     """
-    from stats.fake_github import FakeGitHub
+    from devtools.fake_github import FakeGitHub
 
     with FakeGitHub() as github:
         settings.GITHUB_API_URL = github.url

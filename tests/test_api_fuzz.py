@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from stats.periods import today_utc
+from stats.traffic.periods import today_utc
 
 POSITIVE_EXAMPLES = 12
 NEGATIVE_EXAMPLES = 6

@@ -8,8 +8,9 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
+from repos import github
 from repos.models import EndpointETag, Repository
-from stats import github, services
+from stats.collection import services
 from stats.models import (
     CollectionLock,
     CollectionRun,

@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import date
 
-from stats import services
+from stats.collection import services
 from stats.models import CollectionRun
 from tests.collection_support import follow, give_token, noon
 

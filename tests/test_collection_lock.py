@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from stats import services
+from stats.collection import services
 from stats.models import CollectionLock, CollectionRun
 from tenants.models import Tenant
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from repos.models import Repository
-from stats import services
+from stats.collection import services
 from stats.models import CollectionRun, DailyTraffic, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
 from tests.collection_support import follow, give_token, noon
 
@@ -111,7 +111,7 @@ def test_it_matches_the_truth_over_sixty_days(fake_github, world):
 
 def test_it_stays_true_through_faults_and_rate_limits(fake_github, world, monkeypatch):
     """Same walk, but some collections fail for one repository or stop on the rate limit midway."""
-    from stats import github
+    from repos import github
 
     monkeypatch.setattr(github, "pause", lambda seconds: None)
     gh = fake_github

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from stats import services
+from stats.collection import services
 from stats.models import CollectionRun, DailyTraffic
 from tests.collection_support import follow, give_token
 

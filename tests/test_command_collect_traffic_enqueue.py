@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from stats import scheduling
+from stats.collection import scheduling
 from stats.models import CollectionRun
 
 

@@ -3,7 +3,7 @@ import datetime
 from django.contrib.auth import authenticate
 from django.db.models import F
 
-from stats.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_data_seed
+from devtools.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_data_seed
 from stats.models import DailyTraffic, WeeklyTraffic
 
 

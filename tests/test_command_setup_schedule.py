@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_q.models import Schedule
 
-from stats.scheduling import SCHEDULE_NAME
+from stats.collection.scheduling import SCHEDULE_NAME
 
 
 @pytest.fixture

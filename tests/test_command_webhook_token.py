@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from stats.webhook import webhook_token_verify
+from stats.collection.webhook import webhook_token_verify
 
 
 def test_it_prints_a_token_for_all_tenants(world, settings, capsys):

@@ -4,7 +4,7 @@ import csv
 import io
 from datetime import date
 
-from stats.csv_export import csv_text, safe_cell
+from common.csv import csv_text, safe_cell
 
 
 def test_it_neutralises_formula_cells_but_not_numbers():

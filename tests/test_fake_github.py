@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from stats.fake_github import FakeGitHub
+from devtools.fake_github import FakeGitHub
 
 EXAMPLES = json.loads(
     (Path(__file__).resolve().parent.parent.parent / "shared" / "github-api" / "examples.json").read_text()

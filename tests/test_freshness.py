@@ -2,7 +2,8 @@ import datetime
 
 import pytest
 
-from stats.freshness import all_tenants_collection_risk, days_left, tenant_collection_risk
+from repos.selectors import days_left
+from stats.collection.freshness import all_tenants_collection_risk, tenant_collection_risk
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from stats import github
-from stats.github import (
+from repos import github
+from repos.github import (
     MSG_NO_ACCESS,
     MSG_NOT_FOUND,
     MSG_UNAUTHORIZED,

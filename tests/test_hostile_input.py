@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from repos.models import Repository
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics
-from stats.periods import today_utc
+from stats.traffic.periods import today_utc
 
 SCRIPT_REFERRER = '<script>alert("referrer")</script>.example'
 IMG_TITLE = "<img src=x onerror=alert('title')> \"quoted\" \u2018smart\u2019 Ünïcødé ✓ 日本語 🚀"
@@ -170,8 +170,8 @@ class _ExplodingStream:
 def hook(world, settings, monkeypatch, django_capture_on_commit_callbacks):
     from django.test import Client
 
-    from stats import scheduling
-    from stats.webhook import signature_for
+    from stats.collection import scheduling
+    from stats.collection.webhook import signature_for
 
     settings.WEBHOOK_SECRET = HOOK_SECRET
     queued: list = []
@@ -196,7 +196,7 @@ def _nothing_queued() -> None:
 def test_it_refuses_a_huge_declared_body_without_reading_it(hook, settings):
     from django.test import RequestFactory
 
-    from stats.webhook import collect_hook
+    from stats.collection.webhook import collect_hook
 
     request = RequestFactory().post("/hooks/collect/", data=b"{}", content_type="application/json")
     request.META["CONTENT_LENGTH"] = str(50 * 1024 * 1024)
@@ -209,7 +209,7 @@ def test_it_refuses_a_huge_declared_body_without_reading_it(hook, settings):
 
 
 def test_it_refuses_a_huge_body_even_when_correctly_signed(hook):
-    from stats.webhook import MAX_BODY_BYTES
+    from stats.collection.webhook import MAX_BODY_BYTES
 
     body = json.dumps({"tenant": "acme", "pad": "x" * (MAX_BODY_BYTES + 10)}).encode()
     response = hook(body)
@@ -302,7 +302,7 @@ HUGE = "=cmd|' /C calc'!A0 <script>alert('huge')</script> \"é\" " * 200  # abou
 def test_it_collects_hostile_and_10kb_strings_safely(world, fake_github):
     from datetime import UTC, datetime
 
-    from stats import services
+    from stats.collection import services
     from stats.models import CollectionRun
     from tenants.services import github_credential_set
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from stats.merge import Counts, combine, daily_window, merge, monday, parse_buckets, weekly_window
+from stats.collection.merge import Counts, combine, daily_window, merge, monday, parse_buckets, weekly_window
 
 
 def test_it_covers_fifteen_days_ending_today():

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from stats.fake_github import FakeGitHub
+from devtools.fake_github import FakeGitHub
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from repos.models import Repository
-from stats import merge, services
+from stats.collection import merge, services
 from stats.models import CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RunItem
 from tenants.services import github_credential_set
 

@@ -9,9 +9,9 @@ from itertools import pairwise
 import pytest
 from django.db import connections
 
+from devtools.fake_github import FakeGitHub
 from repos.models import Repository
-from stats import merge
-from stats.fake_github import FakeGitHub
+from stats.collection import merge
 from stats.models import CollectionLock, CollectionRun, DailyTraffic, RunItem
 from tests.reliability_support import ALIAS, ROOT, process_database, seed_tenant, wait_for, window_rows
 
@@ -230,7 +230,7 @@ def test_it_runs_exactly_one_of_a_command_and_a_webhook_started_together(proc, g
 
     import requests
 
-    from stats.webhook import signature_for
+    from stats.collection.webhook import signature_for
 
     slug = f"racing{int(ping_delay * 1000)}"
     tenant = seed_tenant(slug, REPOS[:3], token=TOKEN, github=github)
@@ -302,7 +302,7 @@ def test_it_refuses_a_huge_webhook_body_over_real_http_without_waiting_for_it(we
 def _webhook(base, slug):
     import requests
 
-    from stats.webhook import signature_for
+    from stats.collection.webhook import signature_for
 
     body = f'{{"tenant": "{slug}"}}'.encode()
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(body, secret=HOOK_SECRET)}

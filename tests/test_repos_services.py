@@ -8,7 +8,7 @@ from repos import services
 from repos.models import Repository
 from tenants.services import github_credential_set
 
-fake_github = pytest.importorskip("stats.fake_github", reason="the collection engine's FakeGitHub is not there")
+fake_github = pytest.importorskip("devtools.fake_github", reason="the collection engine's FakeGitHub is not there")
 
 
 @pytest.mark.parametrize(

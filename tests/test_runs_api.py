@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from stats import scheduling
+from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
 from tenants.models import Membership, Role
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from stats import scheduling
+from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
 from tests.browser_support import ARTIFACTS, BROWSER_MARKS, log_in
 

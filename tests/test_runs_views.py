@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from stats import scheduling
+from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
 from tenants.models import Membership, Role
 

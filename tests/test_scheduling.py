@@ -1,4 +1,4 @@
-"""stats.scheduling: queuing runs in batches after commit, throttling, the daily Schedule."""
+"""stats.collection.scheduling: queuing runs in batches after commit, throttling, the daily Schedule."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django_q.models import Schedule
 from freezegun import freeze_time
 
 from repos.models import Repository
-from stats import scheduling
+from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
 
@@ -44,7 +44,7 @@ def test_it_queues_one_task_per_batch_after_commit(world, five_repos, queued, se
         callback()
     item_ids = list(RunItem.objects.filter(run=run).order_by("pk").values_list("pk", flat=True))
     assert len(item_ids) == 5
-    assert [call[0] for call in queued] == ["stats.tasks.collect_items"] * 3
+    assert [call[0] for call in queued] == ["stats.collection.tasks.collect_items"] * 3
     assert [call[2] for call in queued] == [item_ids[0:2], item_ids[2:4], item_ids[4:5]]
     assert {call[1] for call in queued} == {run.pk}
 
@@ -117,7 +117,7 @@ def test_it_creates_the_schedule_idempotently(db, settings):
     settings.COLLECT_SCHEDULE = "30 23 * * *"
     schedule, action = scheduling.collection_schedule_ensure(now=NOW)
     assert action == "created"
-    assert schedule.func == "stats.tasks.scheduled_collection"
+    assert schedule.func == "stats.collection.tasks.scheduled_collection"
     assert schedule.schedule_type == Schedule.CRON
     assert schedule.next_run == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     again, action = scheduling.collection_schedule_ensure(now=NOW + timedelta(days=3))
@@ -152,7 +152,7 @@ def test_it_creates_the_schedule_on_migrate(db, settings):
 
 
 def test_it_lets_the_scheduled_task_queue_runs(world, queued, django_capture_on_commit_callbacks):
-    from stats import tasks
+    from stats.collection import tasks
 
     with django_capture_on_commit_callbacks(execute=True):
         run_ids = tasks.scheduled_collection()
@@ -174,7 +174,7 @@ def test_it_is_a_schedule_django_q_fires(db, monkeypatch):
     monkeypatch.setattr(q_scheduler, "close_old_django_connections", lambda: None)
     with freeze_time(NOW):
         q_scheduler.scheduler()
-    assert fired == ["stats.tasks.scheduled_collection"]
+    assert fired == ["stats.collection.tasks.scheduled_collection"]
     assert Schedule.objects.get(name=scheduling.SCHEDULE_NAME).next_run == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
 
 

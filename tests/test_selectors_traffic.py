@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from repos.models import Repository
-from stats import selectors
 from stats.models import DailyTraffic, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from stats.periods import MAX_RANGE_DAYS, ParameterError, bucket_starts, parse_range
+from stats.traffic import selectors
+from stats.traffic.periods import MAX_RANGE_DAYS, ParameterError, bucket_starts, parse_range
 from tenants.access import TenantAccess
 
 TODAY = date(2026, 11, 20)

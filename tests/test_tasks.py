@@ -9,9 +9,9 @@ import pytest
 from freezegun import freeze_time
 
 from repos.models import Repository
-from stats import scheduling, tasks
+from stats.collection import scheduling, tasks
+from stats.collection.services import collection_run_execute, collection_run_start
 from stats.models import CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from stats.services import collection_run_execute, collection_run_start
 from tests.collection_support import give_token
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)

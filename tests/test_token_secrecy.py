@@ -19,7 +19,7 @@ from django.views.debug import ExceptionReporter
 from rest_framework.authtoken.models import Token
 
 from repos.models import Repository
-from stats import services
+from stats.collection import services
 from stats.models import CollectionRun, RunItem
 from tenants.models import GitHubCredential
 from tenants.services import github_credential_set

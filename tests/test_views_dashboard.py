@@ -20,12 +20,13 @@ TODAY = date(2026, 11, 20)
 @pytest.fixture(autouse=True)
 def _frozen_today(monkeypatch):
     # Views default `today` to timezone.now().date(); pin it for every page. Import the views first:
-    # importing them while stats.periods is patched would bind the patched function for good.
+    # importing them while stats.traffic.periods is patched would bind the patched function for good.
     import repos.views
-    import stats.periods
-    import stats.views
+    import stats.traffic.periods
+    import stats.web.dashboard
+    import stats.web.repository
 
-    for module in (stats.periods, stats.views, repos.views):
+    for module in (stats.traffic.periods, stats.web.dashboard, stats.web.repository, repos.views):
         monkeypatch.setattr(module, "today_utc", lambda today=None: today or TODAY)
 
 

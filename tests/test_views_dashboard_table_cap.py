@@ -3,8 +3,8 @@
 from django.utils import timezone
 
 from repos.models import Repository
-from stats import views
 from stats.models import DailyTraffic
+from stats.web import dashboard as views
 
 
 def test_it_lists_the_busiest_repositories_and_links_to_all(world, monkeypatch):

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from freezegun import freeze_time
 
-from stats import scheduling
+from stats.collection import scheduling
+from stats.collection.webhook import MAX_BODY_BYTES, signature_for, webhook_token_make
 from stats.models import CollectionRun, RunItem
-from stats.webhook import MAX_BODY_BYTES, signature_for, webhook_token_make
 
 SECRET = "webhook-test-secret"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -59,7 +59,7 @@ def test_it_queues_every_tenant_with_a_valid_hmac(hook, world, queued):
     # One task per batch, carrying the run's own item ids, queued after commit.
     items = {run.pk: list(RunItem.objects.filter(run=run).values_list("pk", flat=True)) for run in created}
     assert sorted((call[1], call[2]) for call in queued) == sorted(items.items())
-    assert all(call[0] == "stats.tasks.collect_items" for call in queued)
+    assert all(call[0] == "stats.collection.tasks.collect_items" for call in queued)
 
 
 def test_it_accepts_an_empty_signed_body(hook):

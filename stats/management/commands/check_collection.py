@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand, CommandParser
 
-from stats.freshness import WARN_DAYS, all_tenants_collection_risk
+from stats.collection.freshness import WARN_DAYS, all_tenants_collection_risk
 from tenants.models import Membership, Role, Tenant
 
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q, QuerySet
 
 from repos.models import Repository
-from stats import services
+from stats.collection import services
 from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
 
@@ -132,8 +132,8 @@ class Command(BaseCommand):
         return exit_code
 
     def collect_enqueue(self, *, tenants: list[Tenant], quiet: bool) -> int:
-        """Queue one run per tenant for the workers (stats.scheduling, same path as the webhook)."""
-        from stats.scheduling import collection_request  # late: keeps inline runs free of django-q imports
+        """Queue one run per tenant for the workers (stats.collection.scheduling, same path as the webhook)."""
+        from stats.collection.scheduling import collection_request  # late: keeps inline runs free of django-q imports
 
         exit_code = 0
         for tenant in tenants:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stats.scheduling import SCHEDULE_NAME, InvalidSchedule, collection_schedule_ensure
+from stats.collection.scheduling import SCHEDULE_NAME, InvalidSchedule, collection_schedule_ensure
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from stats.webhook import webhook_token_make
+from stats.collection.webhook import webhook_token_make
 from tenants.models import Tenant
 
 

@@ -183,7 +183,7 @@ class GitHubClient:
         self.max_rate_limit_wait = (
             max_rate_limit_wait if max_rate_limit_wait is not None else settings.COLLECT_MAX_RATE_LIMIT_WAIT
         )
-        # Looked up at call time so tests can replace `stats.github.pause` and never really sleep.
+        # Looked up at call time so tests can replace `repos.github.pause` and never really sleep.
         self.sleep = sleep or (lambda seconds: pause(seconds))
         self.clock = clock
         self.budget = budget or RateBudget()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -10,20 +10,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from stats import run_selectors, scheduling
-from stats.freshness import tenant_collection_risk
+from common.errors import error_responses
+from stats.collection import scheduling
+from stats.collection import selectors as run_selectors
+from stats.collection.freshness import tenant_collection_risk
 from stats.models import CollectionRun
-from stats.serializers import ErrorSerializer
 from tenants.access import TenantAccess
 from tenants.models import Role
 from tenants.permissions import HasTenantAccess, TenantRole
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input; the message names the parameter."),
-    401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
-    403: OpenApiResponse(ErrorSerializer, description="Your role does not allow this."),
-    404: OpenApiResponse(ErrorSerializer, description="Unknown tenant or run, or not a member."),
-}
+ERRORS = error_responses(400, 401, 403, 404, d404="Unknown tenant or run, or not a member.")
 
 
 class QueuedSerializer(serializers.Serializer):

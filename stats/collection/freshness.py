@@ -17,11 +17,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from repos.models import Repository
+from repos.selectors import days_left
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 from tenants.models import Tenant
 
-GITHUB_WINDOW_DAYS = 14
 WARN_DAYS = 3
 FAILED_RUN_STATUSES = (CollectionRun.Status.FAILED, CollectionRun.Status.RATE_LIMITED)
 
@@ -51,12 +51,6 @@ class TenantRisk:
         if self.repositories:
             parts.append(f"{len(self.repositories)} repositories at risk")
         return f"{self.tenant.slug}: " + ", ".join(parts) if parts else f"{self.tenant.slug}: ok"
-
-
-def days_left(*, last_success_on: date | None, today: date) -> int | None:
-    if last_success_on is None:
-        return None
-    return (last_success_on - today).days + GITHUB_WINDOW_DAYS
 
 
 def _days(count: int) -> str:

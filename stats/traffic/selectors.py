@@ -26,9 +26,8 @@ from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySe
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from repos.models import Repository
-from stats.freshness import days_left
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from stats.periods import DateRange, Interval, bucket_start, bucket_starts
+from stats.traffic.periods import DateRange, Interval, bucket_start, bucket_starts
 from tenants.access import TenantAccess
 
 
@@ -450,12 +449,6 @@ def repository_coverage(
     """Which days of the range have stored traffic (known) and which are gaps (1 query)."""
     known = set(_daily(access, start, end).filter(repository=repository).values_list("date", flat=True))
     return [CoverageDay(day, day in known) for day in bucket_starts(start, end, "day")]
-
-
-def days_before_github_forgets(*, repository: Repository, today: date) -> int | None:
-    """Days left before the oldest day not yet collected falls out of GitHub's 14-day window."""
-    last = repository.last_success_at
-    return days_left(last_success_on=last.date() if last else None, today=today)
 
 
 # --- Traffic tables: one row per repository and bucket, paginated in the database ----------------

@@ -26,14 +26,14 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from repos.models import Repository
-from stats import services
+from stats.collection import services
 from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
-COLLECT_TASK = "stats.tasks.collect_items"
-SCHEDULED_TASK = "stats.tasks.scheduled_collection"
+COLLECT_TASK = "stats.collection.tasks.collect_items"
+SCHEDULED_TASK = "stats.collection.tasks.scheduled_collection"
 SCHEDULE_NAME = "ghtraffic daily collection"
 SCHEDULE_OFF_VALUES = {"", "off", "none", "disabled"}
 

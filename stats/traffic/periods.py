@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from django.utils import timezone
+from common.errors import ParameterError
+from repos.selectors import today_utc
 
 Interval = Literal["day", "week", "month"]
 INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
@@ -22,15 +23,6 @@ DEFAULT_DAYS = 30
 # Dashboard period keys → number of days ending today.
 PERIOD_DAYS = {"7d": 7, "30d": 30, "90d": 90, "12mo": 365}
 PERIOD_LABELS = {"7d": "7 days", "30d": "30 days", "90d": "90 days", "12mo": "12 months", "all": "All time"}
-
-
-class ParameterError(ValueError):
-    """A query parameter is invalid; `parameter` names it for the `{"error": "<name>: …"}` answer."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -48,10 +40,6 @@ class DateRange:
         """The range of the same length that ends the day before this one starts."""
         end = self.start - timedelta(days=1)
         return DateRange(start=end - timedelta(days=self.days - 1), end=end, interval=self.interval)
-
-
-def today_utc(today: date | None = None) -> date:
-    return today if today is not None else timezone.now().date()
 
 
 def bucket_start(day: date, interval: Interval) -> date:

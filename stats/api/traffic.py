@@ -5,26 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.csv import CSVRenderer
+from common.errors import ParameterError, error_responses
 from repos.models import Repository
 from repos.selectors import repository_for
-from stats import selectors
-from stats.csv_export import CSVRenderer
-from stats.periods import DateRange, ParameterError, parse_range
-from stats.serializers import (
-    ErrorSerializer,
+from stats.api.serializers import (
     MetricsPointSerializer,
     PathSerializer,
     ReferrerSerializer,
     RepositoryTrafficSerializer,
     TenantTrafficSerializer,
 )
+from stats.traffic import selectors
+from stats.traffic.periods import DateRange, parse_range
 from tenants.access import TenantAccess
 from tenants.permissions import HasTenantAccess
 
@@ -39,11 +39,10 @@ INTERVAL = OpenApiParameter(
 FORMAT = OpenApiParameter(
     "format", OpenApiTypes.STR, enum=["json", "csv"], description="`csv` (or `Accept: text/csv`) for a CSV file."
 )
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="A parameter is invalid; the message names it."),
-    401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
-    404: OpenApiResponse(ErrorSerializer, description="Unknown tenant or repository, or not yours."),
-}
+ERRORS = error_responses(
+    400, 401, 404, d400="A parameter is invalid; the message names it.",
+    d404="Unknown tenant or repository, or not yours.",
+)
 
 
 class TrafficAPIView(APIView):

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from stats.demo import DEMO_PASSWORD, DEMO_TENANT_SLUG, DEMO_USERNAME, demo_data_seed
+from devtools.demo import DEMO_PASSWORD, DEMO_TENANT_SLUG, DEMO_USERNAME, demo_data_seed
 
 
 class Command(BaseCommand):

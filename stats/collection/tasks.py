@@ -1,11 +1,11 @@
 """django-q2 task entry points. Tasks stay thin: load ids, call a service.
 
-Queued by `stats.scheduling`; run by `python manage.py qcluster` (stop it with SIGINT, not SIGTERM).
+Queued by `stats.collection.scheduling`; run by `python manage.py qcluster` (stop it with SIGINT, not SIGTERM).
 """
 
 from __future__ import annotations
 
-from stats import scheduling, services
+from stats.collection import scheduling, services
 from stats.models import CollectionRun
 
 

@@ -12,15 +12,15 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from stats import selectors
-from stats.csv_export import csv_lines
-from stats.freshness import tenant_collection_risk
-from stats.periods import (
+from common.csv import csv_lines
+from common.errors import ParameterError
+from stats.collection.freshness import tenant_collection_risk
+from stats.traffic import selectors
+from stats.traffic.periods import (
     INTERVALS,
     PERIOD_LABELS,
     DateRange,
     Interval,
-    ParameterError,
     default_interval,
     parse_range,
     today_utc,

@@ -85,7 +85,3 @@ class MetricsPointSerializer(serializers.Serializer):
     stars = serializers.IntegerField(allow_null=True)
     forks = serializers.IntegerField(allow_null=True)
     watchers = serializers.IntegerField(allow_null=True)
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()

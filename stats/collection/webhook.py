@@ -28,7 +28,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from stats import scheduling
+from common.errors import error_response
+from stats.collection import scheduling
 from stats.models import CollectionRun
 from tenants.models import Tenant
 
@@ -190,7 +191,7 @@ def collect_hook_handle(request: HttpRequest, *, now: datetime | None = None) ->
     now = now or timezone.now()
     secret = settings.WEBHOOK_SECRET
     if not secret:
-        return JsonResponse({"error": "webhook disabled: WEBHOOK_SECRET is not configured"}, status=503)
+        return error_response("webhook disabled: WEBHOOK_SECRET is not configured", status=503)
     try:
         body = _read_body(request)
         caller, data = _authenticate(request, body, secret=secret)
@@ -199,7 +200,7 @@ def collect_hook_handle(request: HttpRequest, *, now: datetime | None = None) ->
     except WebhookError as exc:
         if exc.status == 401:
             logger.warning("webhook refused: %s", exc.message)
-        return JsonResponse({"error": exc.message}, status=exc.status)
+        return error_response(exc.message, status=exc.status)
 
     outcomes = scheduling.collection_request_all(
         tenant=tenant, trigger=CollectionRun.Trigger.WEBHOOK, now=now
@@ -218,7 +219,7 @@ def collect_hook_handle(request: HttpRequest, *, now: datetime | None = None) ->
 @csrf_exempt
 def collect_hook(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
-        response = JsonResponse({"error": "method not allowed: use POST"}, status=405)
+        response = error_response("method not allowed: use POST", status=405)
         response["Allow"] = "POST"
         return response
     return collect_hook_handle(request)

@@ -25,16 +25,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from repos.models import EndpointETag, Repository
-from stats import merge
-from stats.github import (
+from repos.clients import CredentialError, github_client_for_tenant
+from repos.github import (
     ApiResponse,
     GitHubBadResponse,
     GitHubClient,
     GitHubError,
     GitHubRateLimited,
-    RateBudget,
 )
+from repos.models import EndpointETag, Repository
+from stats.collection import merge
 from stats.models import (
     CollectionLock,
     CollectionRun,
@@ -45,8 +45,7 @@ from stats.models import (
     RunItem,
     WeeklyTraffic,
 )
-from tenants.crypto import SecretDecryptionError, decrypt_secret
-from tenants.models import GitHubCredential, Tenant
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +66,6 @@ class CollectionBusy(Exception):
         super().__init__(f"collection already running for {tenant.slug} (run {run_id})")
         self.tenant = tenant
         self.run_id = run_id
-
-
-class CredentialError(Exception):
-    """The tenant has no usable GitHub token."""
 
 
 def _stale_after() -> timedelta:
@@ -235,25 +230,6 @@ def _finalize_if_done(*, run_id: int, now: datetime) -> None:
         pk=run_id, status__in=CollectionRun.ACTIVE_STATUSES
     ).exists():
         _run_finalize(run_id=run_id, now=now)
-
-
-def github_client_for_tenant(
-    *, tenant: Tenant, concurrency: int | None = None, budget: RateBudget | None = None
-) -> GitHubClient:
-    """A client with the tenant's decrypted token; raises CredentialError with a readable reason."""
-    credential = GitHubCredential.objects.filter(tenant=tenant).first()
-    if credential is None:
-        raise CredentialError("no GitHub token configured for this tenant")
-    try:
-        token = decrypt_secret(credential.token_encrypted)
-    except SecretDecryptionError as exc:
-        raise CredentialError(str(exc)) from None
-    return GitHubClient(
-        token=token,
-        base_url=credential.api_url or settings.GITHUB_API_URL,
-        pool_size=concurrency or settings.COLLECT_CONCURRENCY,
-        budget=budget,
-    )
 
 
 @dataclass

@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from stats import run_selectors, scheduling
+from stats.collection import scheduling
+from stats.collection import selectors as run_selectors
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 from tenants.decorators import tenant_role_required

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from stats import webhook
+from stats.collection import webhook
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("collect/", webhook.collect_hook, name="collect-hook"),

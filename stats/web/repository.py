@@ -1,0 +1,91 @@
+"""One repository's traffic page: charts, referrers and paths over time, stars, coverage, CSV links."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from repos.models import Repository
+from repos.selectors import days_before_github_forgets, error_fix_hint, repository_for
+from stats.traffic import selectors
+from stats.traffic.periods import today_utc
+from stats.web.dashboard import chart_spec, period_context, query_url, ui_range
+from tenants.access import TenantAccess
+from tenants.models import Role
+
+
+def _access(request: HttpRequest) -> TenantAccess:
+    return request.tenant_access  # type: ignore[attr-defined]
+
+
+def _repository(request: HttpRequest, owner: str, name: str) -> Repository:
+    repository = repository_for(access=_access(request), owner=owner, name=name)
+    if repository is None:
+        raise Http404("No such repository")
+    return repository
+
+
+def repository_detail(
+    request: HttpRequest, tenant_slug: str, owner: str, name: str, today: date | None = None
+) -> HttpResponse:
+    access = _access(request)
+    today = today_utc(today)
+    repository = _repository(request, owner, name)
+    period, error = ui_range(request, access=access, today=today)
+    points = selectors.repository_traffic_series(
+        access=access, repository=repository, interval=period.interval, start=period.start, end=period.end
+    )
+    metrics = selectors.repository_metrics_series(
+        access=access, repository=repository, start=period.start, end=period.end
+    )
+    # The strip shows at most the last year of the period, one cell per day.
+    coverage_start = max(period.start, period.end - timedelta(days=365))
+    coverage = selectors.repository_coverage(
+        access=access, repository=repository, start=coverage_start, end=period.end
+    )
+    api_base = f"/api/v1/t/{tenant_slug}/repos/{repository.owner}/{repository.name}"
+    csv_params = {"from": period.start.isoformat(), "to": period.end.isoformat(), "format": "csv"}
+    totals = selectors.totals_of(points)
+    known_days = sum(1 for day in coverage if day.known)
+    context = {
+        **period_context(request, period),
+        "error": error,
+        "repository": repository,
+        "totals": totals,
+        "has_data": any(point.views is not None for point in points),
+        "views_chart": chart_spec(points, [("views", "Views"), ("unique_views", "Unique visitors")], period.interval),
+        "clones_chart": chart_spec(
+            points, [("clones", "Clones"), ("unique_clones", "Unique cloners")], period.interval
+        ),
+        "metrics_chart": {
+            **chart_spec(metrics, [("stars", "Stars"), ("forks", "Forks")], "day"), "zero": False, "fill": False
+        },
+        "has_metrics": any(point.stars is not None for point in metrics),
+        "referrer_trend": selectors.referrer_trend(
+            access=access, repository=repository, start=period.start, end=period.end
+        ),
+        "referrers": selectors.top_referrers(
+            access=access, start=period.start, end=period.end, repository=repository
+        ),
+        "paths": selectors.top_paths(access=access, start=period.start, end=period.end, repository=repository),
+        "coverage": coverage,
+        "coverage_known": known_days,
+        "coverage_gaps": len(coverage) - known_days,
+        "days_left": days_before_github_forgets(repository=repository, today=today),
+        "fix_hint": error_fix_hint(repository.last_error),
+        "unique_note": {
+            "day": "Unique visitors are GitHub's daily counts.",
+            "week": "Unique visitors are GitHub's own weekly counts.",
+            "month": "GitHub gives no monthly uniques, so none are shown.",
+        }[period.interval],
+        "csv_links": [
+            ("Traffic", f"{api_base}/traffic/" + query_url({**csv_params, "interval": period.interval})),
+            ("Referrers", f"{api_base}/referrers/" + query_url(csv_params)),
+            ("Paths", f"{api_base}/paths/" + query_url(csv_params)),
+            ("Stars", f"{api_base}/stars/" + query_url(csv_params)),
+        ],
+        "can_manage": access.has_role(Role.MAINTAINER),
+    }
+    return render(request, "repos/detail.html", context)
