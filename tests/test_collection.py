@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from repos import github
 from repos.models import EndpointETag, Repository
-from stats.collection import services
+from stats.collection import services, store
 from stats.models import (
     CollectionLock,
     CollectionRun,
@@ -273,7 +273,7 @@ def test_it_recovers_the_lock_of_a_dead_worker(gh, world):
 
 def test_it_loses_nothing_when_a_database_write_fails(gh, world, monkeypatch):
     repos = [follow(gh, world.tenant_a, f"acme/k{n}") for n in range(4)]
-    real = services._metrics_store
+    real = store._metrics_store
 
     def flaky(*, repo_id, **kwargs):
         if repo_id == repos[2].pk:
@@ -281,12 +281,12 @@ def test_it_loses_nothing_when_a_database_write_fails(gh, world, monkeypatch):
             raise DatabaseError("disk I/O error")
         real(repo_id=repo_id, **kwargs)
 
-    monkeypatch.setattr(services, "_metrics_store", flaky)
+    monkeypatch.setattr(store, "_metrics_store", flaky)
     run = collect(world.tenant_a, concurrency=1)
     assert run.status == Status.PARTIAL and "database error while storing" in run.error_summary
     assert daily(repos[2]) == {}  # its transaction rolled back whole
     assert RepositoryMetrics.objects.filter(repository=repos[2]).count() == 0
-    monkeypatch.setattr(services, "_metrics_store", real)
+    monkeypatch.setattr(store, "_metrics_store", real)
     assert collect(world.tenant_a).status == Status.SUCCEEDED
     for repo in repos:
         assert daily(repo)[DAY - timedelta(days=2)] == truth(gh, repo, DAY - timedelta(days=2))
@@ -294,7 +294,7 @@ def test_it_loses_nothing_when_a_database_write_fails(gh, world, monkeypatch):
 
 def test_it_completes_after_a_kill_mid_run(gh, world, monkeypatch):
     repos = [follow(gh, world.tenant_a, f"acme/k{n}") for n in range(4)]
-    real = services._metrics_store
+    real = store._metrics_store
     stored: list[int] = []
 
     def killed(*, repo_id, **kwargs):
@@ -303,14 +303,14 @@ def test_it_completes_after_a_kill_mid_run(gh, world, monkeypatch):
         stored.append(repo_id)
         real(repo_id=repo_id, **kwargs)
 
-    monkeypatch.setattr(services, "_metrics_store", killed)
+    monkeypatch.setattr(store, "_metrics_store", killed)
     with pytest.raises(KeyboardInterrupt):
         collect(world.tenant_a, concurrency=1)
     run = CollectionRun.objects.get()
     assert run.status == Status.RUNNING  # nobody finalized it: the lock is held until it goes stale
     assert RunItem.objects.filter(run=run, status=RunItem.Status.OK).count() == 2
     committed = everything()
-    monkeypatch.setattr(services, "_metrics_store", real)
+    monkeypatch.setattr(store, "_metrics_store", real)
     with pytest.raises(services.CollectionBusy):
         collect(world.tenant_a, hour=12)
     rerun = collect(world.tenant_a, hour=14)  # two hours later the dead run is stale
@@ -412,14 +412,14 @@ def test_it_never_logs_the_token(gh, world, caplog, settings):
 def test_it_finishes_the_run_when_a_repository_is_removed_while_collected(gh, world, monkeypatch):
     engine = follow(gh, world.tenant_a, "acme/engine")
     follow(gh, world.tenant_a, "acme/zeppelin")
-    real = services._repo_store_safely
+    real = services.repository_store
 
     def removed_meanwhile(*, item, fetched, now):
         if fetched.target.repository_id == engine.pk:
             Repository.objects.filter(pk=engine.pk).delete()  # its run item goes with it
         real(item=item, fetched=fetched, now=now)
 
-    monkeypatch.setattr(services, "_repo_store_safely", removed_meanwhile)
+    monkeypatch.setattr(services, "repository_store", removed_meanwhile)
     run = collect(world.tenant_a, concurrency=1)
     run.refresh_from_db()
     assert run.status == Status.SUCCEEDED and run.repos_total == 2 and run.repos_ok == 2

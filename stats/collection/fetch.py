@@ -1,0 +1,96 @@
+"""Fetching one repository from GitHub (worker threads: HTTP only, plain values, no database)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date
+
+from repos.github import ApiResponse, GitHubBadResponse, GitHubClient, GitHubError
+from repos.models import EndpointETag
+
+logger = logging.getLogger(__name__)
+
+# Endpoint keys (EndpointETag.endpoint) in the order they are requested for one repository.
+EP_REPO = "repo"
+EP_VIEWS_DAY, EP_CLONES_DAY = "views:day", "clones:day"
+EP_VIEWS_WEEK, EP_CLONES_WEEK = "views:week", "clones:week"
+EP_REFERRERS, EP_PATHS = "referrers", "paths"
+# Snapshot endpoints only send If-None-Match when today's snapshot exists: a 304 must not leave a day empty.
+SNAPSHOT_ENDPOINTS = (EP_REPO, EP_REFERRERS, EP_PATHS)
+
+
+@dataclass
+class RepoTarget:
+    """What a fetch thread needs: plain values only, so threads never touch the database."""
+
+    item_id: int
+    repository_id: int
+    full_name: str
+    github_id: int | None
+    etags: dict[str, EndpointETag]
+
+
+@dataclass
+class RepoFetch:
+    target: RepoTarget
+    today: date
+    full_name: str
+    github_id: int | None = None
+    responses: dict[str, ApiResponse] = field(default_factory=dict)
+    error: GitHubError | None = None
+    requests: int = 0
+    not_modified: int = 0
+
+
+def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -> RepoFetch:
+    fetched = RepoFetch(target=target, today=today, full_name=target.full_name, github_id=target.github_id)
+
+    def etag_for(endpoint: str) -> str | None:
+        stored = target.etags.get(endpoint)
+        if stored is None:
+            return None
+        if endpoint in SNAPSHOT_ENDPOINTS and stored.fetched_at.astimezone(UTC).date() != today:
+            return None
+        return stored.etag
+
+    def call(endpoint: str, request: Callable[[], ApiResponse]) -> ApiResponse:
+        before = client.attempts()
+        try:
+            response = request()
+        finally:
+            fetched.requests += client.attempts() - before
+        if response.not_modified:
+            fetched.not_modified += 1
+        fetched.responses[endpoint] = response
+        return response
+
+    try:
+        info = call(EP_REPO, lambda: client.repository(fetched.full_name, etag=etag_for(EP_REPO)))
+        if info.status == 200:
+            github_id = int(info.data["id"])
+            if target.github_id is not None and github_id != target.github_id:
+                fetched.responses.pop(EP_REPO)
+                raise GitHubBadResponse(
+                    f"{target.full_name} now names a different repository (GitHub id {github_id}, "
+                    f"expected {target.github_id}); it was probably deleted and recreated"
+                )
+            fetched.github_id = github_id
+            fetched.full_name = str(info.data["full_name"])
+        name = fetched.full_name
+        for endpoint, kind, per in (
+            (EP_VIEWS_DAY, "views", "day"),
+            (EP_CLONES_DAY, "clones", "day"),
+            (EP_VIEWS_WEEK, "views", "week"),
+            (EP_CLONES_WEEK, "clones", "week"),
+        ):
+            call(endpoint, lambda k=kind, p=per, e=endpoint: client.traffic(name, k, per=p, etag=etag_for(e)))
+        for endpoint in (EP_REFERRERS, EP_PATHS):
+            call(endpoint, lambda e=endpoint: client.popular(name, e, etag=etag_for(e)))
+    except GitHubError as exc:
+        fetched.error = exc
+    except Exception as exc:  # a bug must fail one repository, not the run
+        logger.exception("unexpected error collecting %s", target.full_name)
+        fetched.error = GitHubError(f"unexpected error: {type(exc).__name__}")
+    return fetched

@@ -1,0 +1,204 @@
+"""Storing one fetched repository: one short transaction, per-field maximum merges, ETags last."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from datetime import time as day_time
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from repos.github import ApiResponse, GitHubRateLimited
+from repos.models import EndpointETag, Repository
+from stats.collection import merge
+from stats.collection.fetch import (
+    EP_CLONES_DAY,
+    EP_CLONES_WEEK,
+    EP_PATHS,
+    EP_REFERRERS,
+    EP_REPO,
+    EP_VIEWS_DAY,
+    EP_VIEWS_WEEK,
+    RepoFetch,
+)
+from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, RunItem, WeeklyTraffic
+
+logger = logging.getLogger(__name__)
+
+
+def item_fail(*, item: RunItem, status: str, error: str, now: datetime) -> None:
+    item.status, item.error, item.finished_at = status, error[:2000], now
+    # The item is gone with its repository when that was removed meanwhile: nothing to record.
+    RunItem.objects.filter(pk=item.pk).update(status=status, error=error[:2000], finished_at=now)
+    Repository.objects.filter(pk=item.repository_id).update(last_collected_at=now, last_error=error[:2000])
+
+
+def repository_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
+    try:
+        _repo_store(item=item, fetched=fetched, now=now)
+    except IntegrityError as exc:
+        if fetched.full_name.lower() == fetched.target.full_name.lower():
+            raise_as = f"database error while storing: {type(exc).__name__}: {exc}"
+        else:
+            raise_as = (f"moved on GitHub to {fetched.full_name}, which this tenant already follows as another "
+                        "repository; remove one of the two")
+        item_fail(item=item, status=RunItem.Status.FAILED, error=raise_as, now=now)
+    except Exception as exc:
+        logger.exception("storing %s failed", fetched.target.full_name)
+        item_fail(item=item, status=RunItem.Status.FAILED,
+                   error=f"database error while storing: {type(exc).__name__}: {exc}", now=now)
+
+
+def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
+    repo_id = fetched.target.repository_id
+    responses = fetched.responses
+    repo_fields: dict[str, Any] = {"last_collected_at": now}
+    if fetched.github_id is not None and fetched.github_id != fetched.target.github_id:
+        repo_fields["github_id"] = fetched.github_id
+    if fetched.full_name != fetched.target.full_name:
+        owner, name = fetched.full_name.split("/", 1)
+        repo_fields.update(owner=owner, name=name)
+    error = fetched.error
+    if error is None:
+        item.status, item.error = RunItem.Status.OK, ""
+        repo_fields.update(last_success_at=now, last_error="")
+    else:
+        rate_limited = isinstance(error, GitHubRateLimited)
+        item.status = RunItem.Status.SKIPPED if rate_limited else RunItem.Status.FAILED
+        item.error = str(error)[:2000]
+        repo_fields["last_error"] = item.error
+    with transaction.atomic():
+        # Write first: on SQLite a transaction that reads, then writes while another process has
+        # committed meanwhile fails at once with "database is locked"; one that writes first waits.
+        if not Repository.objects.filter(pk=repo_id).update(**repo_fields):
+            # Removed while we fetched it (its run item went with it): nothing to store.
+            return
+        today = fetched.today
+        days = 0
+        # Only the ETag of a body that was merged may be kept: a later 304 stands for that body.
+        merged: set[str] = set()
+        if EP_VIEWS_DAY in responses and EP_CLONES_DAY in responses:
+            days = _daily_store(repo_id=repo_id, today=today, views=responses[EP_VIEWS_DAY],
+                                clones=responses[EP_CLONES_DAY])
+            merged.update((EP_VIEWS_DAY, EP_CLONES_DAY))
+        if EP_VIEWS_WEEK in responses and EP_CLONES_WEEK in responses:
+            _weekly_store(repo_id=repo_id, today=today, views=responses[EP_VIEWS_WEEK],
+                          clones=responses[EP_CLONES_WEEK])
+            merged.update((EP_VIEWS_WEEK, EP_CLONES_WEEK))
+        merged.update(ep for ep in (EP_REFERRERS, EP_PATHS, EP_REPO) if ep in responses)
+        if EP_REFERRERS in responses and responses[EP_REFERRERS].status == 200:
+            ReferrerSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
+            ReferrerSnapshot.objects.bulk_create([
+                ReferrerSnapshot(repository_id=repo_id, date=today, referrer=str(row["referrer"])[:500],
+                                 count=int(row["count"]), uniques=int(row["uniques"]))
+                for row in responses[EP_REFERRERS].data
+            ])
+        if EP_PATHS in responses and responses[EP_PATHS].status == 200:
+            PathSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
+            PathSnapshot.objects.bulk_create([
+                PathSnapshot(repository_id=repo_id, date=today, path=str(row["path"])[:1000],
+                             title=str(row.get("title", ""))[:1000], count=int(row["count"]),
+                             uniques=int(row["uniques"]))
+                for row in responses[EP_PATHS].data
+            ])
+        if EP_REPO in responses and responses[EP_REPO].status == 200:
+            _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
+        # Dated by the collection day the bodies were stored under, not by the clock: a run crossing
+        # midnight must not make tomorrow's snapshot look already stored.
+        etag_time = now if now.astimezone(UTC).date() == today else datetime.combine(today, day_time.max, tzinfo=UTC)
+        _etags_store(repo_id=repo_id, fetched=fetched, endpoints=merged, now=etag_time)
+
+        item.finished_at = now
+        item.api_requests, item.not_modified, item.days_stored = fetched.requests, fetched.not_modified, days
+        RunItem.objects.filter(pk=item.pk).update(
+            status=item.status, error=item.error, finished_at=now, api_requests=fetched.requests,
+            not_modified=fetched.not_modified, days_stored=days)
+
+
+def _window_counts(
+    *, views: ApiResponse, clones: ApiResponse, today: date, window: Callable[[date], list[date]]
+) -> dict[date, merge.Counts]:
+    # A 304 means "same body as when the stored ETag was saved", and that body was merged then:
+    # only the window's new keys (with no row yet) are unknown to us, and they are real zeros.
+    v = merge.parse_buckets(views.data, "views") if views.status == 200 else {}
+    c = merge.parse_buckets(clones.data, "clones") if clones.status == 200 else {}
+    # If GitHub's day already turned over before our clock did, its window is the one to zero-fill.
+    today = max([today, *v, *c])
+    return merge.combine(v, c, sorted({*window(today), *v, *c}))
+
+
+def _daily_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
+    return _buckets_store(model=DailyTraffic, key="date", window=merge.daily_window, repo_id=repo_id, today=today,
+                          views=views, clones=clones)
+
+
+def _weekly_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
+    return _buckets_store(model=WeeklyTraffic, key="week_start", window=merge.weekly_window, repo_id=repo_id,
+                          today=today, views=views, clones=clones)
+
+
+def _buckets_store(
+    *,
+    model: type[DailyTraffic] | type[WeeklyTraffic],
+    key: str,
+    window: Callable[[date], list[date]],
+    repo_id: int,
+    today: date,
+    views: ApiResponse,
+    clones: ApiResponse,
+) -> int:
+    fetched = _window_counts(views=views, clones=clones, today=today, window=window)
+    rows = {
+        getattr(row, key): row
+        for row in model.objects.filter(
+            repository_id=repo_id, **{f"{key}__gte": min(fetched), f"{key}__lte": max(fetched)}
+        )
+    }
+    stored = {bucket: merge.Counts(*(getattr(row, f) for f in merge.FIELDS)) for bucket, row in rows.items()}
+    create, update = merge.merge(stored, fetched)
+    model.objects.bulk_create(
+        [model(repository_id=repo_id, **{key: bucket}, **counts.as_dict()) for bucket, counts in create.items()]
+    )
+    changed = []
+    for bucket, counts in update.items():
+        row = rows[bucket]
+        for name, value in counts.as_dict().items():
+            setattr(row, name, value)
+        changed.append(row)
+    if changed:
+        model.objects.bulk_update(changed, list(merge.FIELDS))
+    return len(create) + len(update)
+
+
+def _metrics_store(*, repo_id: int, today: date, data: dict[str, Any]) -> None:
+    values = {
+        "stars": max(int(data.get("stargazers_count") or 0), 0),
+        "forks": max(int(data.get("forks_count") or 0), 0),
+        "watchers": max(int(data.get("subscribers_count") or 0), 0),
+        "open_issues": max(int(data.get("open_issues_count") or 0), 0),
+        "size_kb": max(int(data.get("size") or 0), 0),
+    }
+    # The last collection of the day wins.
+    if not RepositoryMetrics.objects.filter(repository_id=repo_id, date=today).update(**values):
+        RepositoryMetrics.objects.create(repository_id=repo_id, date=today, **values)
+
+
+def _etags_store(*, repo_id: int, fetched: RepoFetch, endpoints: set[str], now: datetime) -> None:
+    known = fetched.target.etags
+    create, update = [], []
+    for endpoint, response in fetched.responses.items():
+        if endpoint not in endpoints or response.status != 200 or not response.etag:
+            continue
+        existing = known.get(endpoint)
+        if existing is None:
+            create.append(EndpointETag(repository_id=repo_id, endpoint=endpoint, etag=response.etag[:200],
+                                       fetched_at=now))
+        else:
+            existing.etag, existing.fetched_at = response.etag[:200], now
+            update.append(existing)
+    if create:
+        EndpointETag.objects.bulk_create(create)
+    if update:
+        EndpointETag.objects.bulk_update(update, ["etag", "fetched_at"])
