@@ -27,12 +27,13 @@ def main() -> int:
     parser.add_argument("--rate-limit", type=int, default=5000, help="requests per hour per token")
     args = parser.parse_args()
 
-    from devtools.fake_github import FakeGitHub, _Handler
+    from devtools.fake_github import FakeGitHub
+    from devtools.fake_github_http import GitHubHandler
 
     # The handler writes headers and body in two send() calls; on a kept-alive connection Nagle's
     # algorithm then holds the body until the client's delayed ACK (~40 ms on Linux), which would
     # double every 200 response's latency. Real GitHub does not do that, so the bench turns it off.
-    _Handler.disable_nagle_algorithm = True
+    GitHubHandler.disable_nagle_algorithm = True
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

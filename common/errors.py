@@ -1,32 +1,12 @@
 """The one API error contract: every error is `{"error": "…"}` with the right status.
 
-`error_handler` maps DRF's exceptions; `error_response` is for plain Django views (middleware, the
-webhook, decorators); `ErrorSerializer` and `error_responses` describe it in the OpenAPI schema;
-`ParameterError` is what parsing code raises for a bad query parameter (the message names it).
+This module is the contract itself (plain Django, usable by the collection engine and middleware);
+`common.drf` maps DRF's exceptions onto it and describes it in the OpenAPI schema.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import JsonResponse
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import exception_handler
-
-# What each status means in this API, used in the schema unless a view says something more precise.
-STATUS_DESCRIPTIONS = {
-    400: "Invalid input; the message names the parameter.",
-    401: "Not authenticated.",
-    403: "Your role does not allow this.",
-    404: "Unknown tenant or object, or not yours.",
-    409: "Conflicts with what is stored.",
-}
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = serializers.CharField()
 
 
 class ParameterError(ValueError):
@@ -38,34 +18,10 @@ class ParameterError(ValueError):
         self.message = message
 
 
-def error_responses(*statuses: int, **descriptions: str) -> dict[int, OpenApiResponse]:
-    """Schema entries for these statuses; `descriptions` overrides by status (`d404="Unknown run."`)."""
-    return {
-        status: OpenApiResponse(
-            ErrorSerializer, description=descriptions.get(f"d{status}", STATUS_DESCRIPTIONS.get(status, ""))
-        )
-        for status in statuses
-    }
+def error_body(message: str) -> dict[str, str]:
+    return {"error": message}
 
 
 def error_response(message: str, *, status: int) -> JsonResponse:
-    """The API error shape, for code outside DRF."""
-    return JsonResponse({"error": message}, status=status)
-
-
-def _first_message(detail: Any) -> str:
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            message = _first_message(value)
-            return message if key in ("detail", "non_field_errors") else f"{key}: {message}"
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    return str(detail)
-
-
-def error_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    response = exception_handler(exc, context)
-    if response is None:
-        return None
-    response.data = {"error": _first_message(response.data)}
-    return response
+    """The API error shape, for code outside DRF (middleware, decorators, webhooks)."""
+    return JsonResponse(error_body(message), status=status)

@@ -16,19 +16,15 @@ rolls), zero buckets omitted, weeks keyed by Monday. Shapes follow shared/github
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
-import re
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 DOC_URL = "https://docs.github.com/rest"
 REFERRER_NAMES = (
@@ -141,9 +137,11 @@ class FakeGitHub:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeGitHub:
+        from devtools.fake_github_http import GitHubHandler
+
         fake = self
 
-        class Handler(_Handler):
+        class Handler(GitHubHandler):
             github = fake
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
@@ -389,219 +387,3 @@ class FakeGitHub:
 
     def wait(self, seconds: float) -> None:
         self._stopping.wait(seconds)
-
-
-ROUTES = (
-    (re.compile(r"^/repos/([^/]+)/([^/]+)$"), "repo"),
-    (re.compile(r"^/repos/([^/]+)/([^/]+)/traffic/(views|clones)$"), "traffic"),
-    (re.compile(r"^/repos/([^/]+)/([^/]+)/traffic/popular/(referrers|paths)$"), "popular"),
-    (re.compile(r"^/repositories/(\d+)(/.*)?$"), "by_id"),
-    (re.compile(r"^/user/repos$"), "user_repos"),
-    (re.compile(r"^/orgs/([^/]+)/repos$"), "org_repos"),
-)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    github: FakeGitHub
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in one segment: no Nagle / delayed-ACK stalls of ~40 ms per request.
-    wbufsize = 64 * 1024
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: tests read FakeGitHub.requests instead
-
-    def do_GET(self) -> None:
-        gh = self.github
-        gh.in_flight_change(+1)
-        try:
-            self._get()
-        finally:
-            gh.in_flight_change(-1)
-
-    def _get(self) -> None:
-        gh = self.github
-        if gh.latency:
-            gh.wait(gh.latency)
-        split = urlsplit(self.path)
-        self._split = split
-        self._query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        auth = self.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
-        if not token or (gh.tokens is not None and token not in gh.tokens):
-            self._send(401, {"message": "Bad credentials", "documentation_url": DOC_URL}, token=None)
-            return
-        self._token = token
-        path = split.path.rstrip("/") or "/"
-        for pattern, route in ROUTES:
-            match = pattern.match(path)
-            if match:
-                getattr(self, f"_route_{route}")(*match.groups())
-                return
-        self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
-
-    # --- routes ----------------------------------------------------------------------------------
-    def _find(self, owner: str, name: str, rest: str) -> FakeRepo | None:
-        gh = self.github
-        key = f"{owner}/{name}".lower()
-        repo = gh.repos.get(key)
-        if repo is None and key in gh.renamed:
-            # GitHub's answer for a moved repository: 301 to the id-based URL of the same resource.
-            location = f"{gh.url}/repositories/{gh.renamed[key]}{rest}"
-            if self._split.query:
-                location += f"?{self._split.query}"
-            self._send(301, {"message": "Moved Permanently", "url": location, "documentation_url": DOC_URL},
-                       extra={"Location": location})
-            return None
-        if repo is None:
-            self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
-        return repo
-
-    def _route_repo(self, owner: str, name: str) -> None:
-        repo = self._find(owner, name, "")
-        if repo is not None:
-            self._serve(repo, "repo", lambda: self.github.repo_body(repo))
-
-    def _route_traffic(self, owner: str, name: str, kind: str) -> None:
-        repo = self._find(owner, name, f"/traffic/{kind}")
-        if repo is None:
-            return
-        per = self._query.get("per", "day")
-        if per not in ("day", "week"):
-            self._send(422, {"message": "Validation Failed", "documentation_url": DOC_URL})
-            return
-        self._serve(repo, kind, lambda: self.github.traffic_body(repo, kind, per))
-
-    def _route_popular(self, owner: str, name: str, kind: str) -> None:
-        repo = self._find(owner, name, f"/traffic/popular/{kind}")
-        if repo is not None:
-            self._serve(repo, kind, lambda: self.github.popular_body(repo, kind))
-
-    def _route_by_id(self, github_id: str, rest: str | None) -> None:
-        repo = next((r for r in self.github.repos.values() if r.github_id == int(github_id)), None)
-        if repo is None:
-            self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
-            return
-        rest = rest or ""
-        for pattern, route in ROUTES[:3]:
-            match = pattern.match(f"/repos/{repo.full_name}{rest}")
-            if match:
-                getattr(self, f"_route_{route}")(*match.groups())
-                return
-        self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
-
-    def _route_user_repos(self) -> None:
-        self._list(sorted(self.github.repos.values(), key=lambda r: r.full_name.lower()))
-
-    def _route_org_repos(self, org: str) -> None:
-        repos = [r for r in self.github.repos.values() if r.owner.lower() == org.lower()]
-        if not repos:
-            self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
-            return
-        self._list(sorted(repos, key=lambda r: r.full_name.lower()))
-
-    def _list(self, repos: list[FakeRepo]) -> None:
-        try:
-            per_page = min(max(int(self._query.get("per_page", 30)), 1), 100)
-            page = max(int(self._query.get("page", 1)), 1)
-        except ValueError:
-            self._send(422, {"message": "Validation Failed", "documentation_url": DOC_URL})
-            return
-        last = max(1, -(-len(repos) // per_page))
-        chunk = repos[(page - 1) * per_page : page * per_page]
-        base = f"{self.github.link_base or self.github.url}{self._split.path}"
-        links = []
-        if page < last:
-            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
-            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
-        if page > 1:
-            links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
-            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
-        extra = {"Link": ", ".join(links)} if links else {}
-        self._serve(None, "list", lambda: [self.github.repo_body(r) for r in chunk], extra=extra)
-
-    # --- responses -------------------------------------------------------------------------------
-    def _serve(self, repo: FakeRepo | None, endpoint: str, body: Any, *, extra: dict[str, str] | None = None) -> None:
-        gh = self.github
-        fault = gh.take_fault(repo, endpoint) if repo is not None else None
-        if fault is not None:
-            if fault.kind == "latency":
-                gh.wait(fault.seconds)
-            elif fault.kind == "timeout":
-                gh.wait(fault.seconds or 5.0)
-                self.close_connection = True
-                return
-            elif fault.kind == "error500":
-                self._send(500, {"message": "Server Error"})
-                return
-            elif fault.kind == "no_push_access":
-                self._send(403, {"message": "Must have push access to repository", "documentation_url": DOC_URL})
-                return
-            elif fault.kind == "not_accessible":
-                self._send(403, {"message": "Resource not accessible by personal access token",
-                                 "documentation_url": DOC_URL})
-                return
-            elif fault.kind == "not_found":
-                self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
-                return
-            elif fault.kind == "unauthorized":
-                self._send(401, {"message": "Bad credentials", "documentation_url": DOC_URL})
-                return
-            elif fault.kind == "secondary_rate_limit":
-                self._send(429, {"message": "You have exceeded a secondary rate limit.", "documentation_url": DOC_URL},
-                           extra={"Retry-After": str(int(fault.seconds or 60))})
-                return
-        payload = json.dumps(body(), separators=(",", ":")).encode()
-        etag = f'W/"{hashlib.sha1(payload).hexdigest()}"'
-        if fault is not None and fault.kind == "malformed":
-            payload = payload[: max(1, len(payload) // 2)]
-        if self.headers.get("If-None-Match") == etag and (fault is None or fault.kind == "latency"):
-            self._send_raw(304, b"", {"ETag": etag, **(extra or {})}, free=True)
-            return
-        if fault is not None and fault.kind == "truncated":
-            self._send_raw(200, payload, {"ETag": etag}, declared_length=len(payload) + 64)
-            return
-        self._send_raw(200, payload, {"ETag": etag, "Cache-Control": "private, max-age=60", **(extra or {})})
-
-    def _send(self, status: int, body: Any, *, extra: dict[str, str] | None = None, token: str | None = "") -> None:
-        self._send_raw(status, json.dumps(body).encode(), extra or {}, charge=token is not None)
-
-    def _send_raw(
-        self, status: int, payload: bytes, headers: dict[str, str], *, free: bool = False, charge: bool = True,
-        declared_length: int | None = None,
-    ) -> None:
-        gh = self.github
-        token = getattr(self, "_token", "")
-        if charge and token:
-            budget, refused = gh.spend(token, free)
-            if refused:
-                status, free = 403, True
-                payload = json.dumps({
-                    "message": "API rate limit exceeded for user ID 1.", "documentation_url": DOC_URL,
-                }).encode()
-                headers = {}
-                declared_length = None
-            headers = {
-                **headers,
-                "x-ratelimit-limit": str(budget.limit),
-                "x-ratelimit-remaining": str(budget.remaining),
-                "x-ratelimit-used": str(budget.limit - budget.remaining),
-                "x-ratelimit-reset": str(budget.reset),
-                "x-ratelimit-resource": "core",
-            }
-        gh.log(FakeRequest("GET", self._split.path if hasattr(self, "_split") else self.path,
-                           self._split.query if hasattr(self, "_split") else "",
-                           {k: v for k, v in self.headers.items()}, status))
-        self.send_response(status)
-        if status != 304:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(declared_length if declared_length is not None else len(payload)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if declared_length is not None:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if status != 304:
-            self.wfile.write(payload)
-        self.wfile.flush()

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import error_responses
+from common.drf import error_responses
 from repos import services
 from repos.selectors import repository_for, repository_list
 from tenants.access import TenantAccess

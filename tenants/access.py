@@ -8,12 +8,15 @@ another tenant's rows, or a hidden repository, by forgetting a filter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from repos.models import Repository
 from tenants.models import Membership, Role, Tenant
+
+if TYPE_CHECKING:  # for annotations only: tenants sits below repos and never imports it
+    from repos.models import Repository
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class TenantAccess:
 
     def repositories(self) -> QuerySet[Repository]:
         """The tenant's repositories this user may see: the root of every tenant-scoped query."""
-        queryset = Repository.objects.filter(tenant=self.tenant)
+        queryset = self.tenant.repositories.all()
         if self.repository_ids is not None:
             queryset = queryset.filter(pk__in=self.repository_ids)
         return queryset

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import error_responses
+from common.drf import error_responses
 from tenants import selectors, services
 from tenants.access import TenantAccess
 from tenants.models import Invitation, Role

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.db.models import QuerySet
 
-from repos.models import Repository
 from tenants.models import Role
 from tenants.validators import validate_github_api_url
+
+if TYPE_CHECKING:  # annotations only: tenants sits below repos and never imports it
+    from repos.models import Repository
 
 
 class TenantRenameForm(forms.Form):
@@ -23,7 +27,7 @@ class RoleForm(forms.Form):
 
 class RepositoryLimitForm(forms.Form):
     repositories = forms.ModelMultipleChoiceField(
-        queryset=Repository.objects.none(),
+        queryset=None,  # the tenant's repositories, set per form in __init__
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unchecked to let this viewer see every repository.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -11,10 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from repos.models import Repository
 from tenants.crypto import encrypt_secret
 from tenants.models import GitHubCredential, Invitation, Membership, Role, Tenant
 from tenants.validators import validate_github_api_url
+
+if TYPE_CHECKING:  # annotations only: tenants sits below repos and never imports it
+    from repos.models import Repository
 
 
 class TenantRuleError(ValueError):

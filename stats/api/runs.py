@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import error_responses
+from common.drf import error_responses
 from stats.collection import scheduling
 from stats.collection import selectors as run_selectors
 from stats.collection.freshness import tenant_collection_risk

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.csv import CSVRenderer
-from common.errors import ParameterError, error_responses
+from common.drf import error_responses
+from common.errors import ParameterError
 from repos.models import Repository
 from repos.selectors import repository_for
 from stats.api.serializers import (
@@ -23,7 +24,7 @@ from stats.api.serializers import (
     RepositoryTrafficSerializer,
     TenantTrafficSerializer,
 )
-from stats.traffic import selectors
+from stats.traffic import selectors, snapshot_selectors
 from stats.traffic.periods import DateRange, parse_range
 from tenants.access import TenantAccess
 from tenants.permissions import HasTenantAccess
@@ -157,7 +158,7 @@ class ReferrersView(TrafficAPIView):
         repository = self.repository(owner, name)
         period = self.date_range()
         self.csv_name = f"{repository.owner}-{repository.name}-referrers"
-        rows = selectors.referrer_snapshots(
+        rows = snapshot_selectors.referrer_snapshots(
             access=self.access, repository=repository, start=period.start, end=period.end
         )
         return Response(ReferrerSerializer(rows, many=True).data)
@@ -177,7 +178,9 @@ class PathsView(TrafficAPIView):
         repository = self.repository(owner, name)
         period = self.date_range()
         self.csv_name = f"{repository.owner}-{repository.name}-paths"
-        rows = selectors.path_snapshots(access=self.access, repository=repository, start=period.start, end=period.end)
+        rows = snapshot_selectors.path_snapshots(
+            access=self.access, repository=repository, start=period.start, end=period.end
+        )
         return Response(PathSerializer(rows, many=True).data)
 
 
@@ -195,7 +198,7 @@ class StarsView(TrafficAPIView):
         repository = self.repository(owner, name)
         period = self.date_range()
         self.csv_name = f"{repository.owner}-{repository.name}-stars"
-        points = selectors.repository_metrics_series(
+        points = snapshot_selectors.repository_metrics_series(
             access=self.access, repository=repository, start=period.start, end=period.end
         )
         return Response(MetricsPointSerializer(points, many=True).data)

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from common.csv import csv_lines
 from common.errors import ParameterError
 from stats.collection.freshness import tenant_collection_risk
-from stats.traffic import selectors
+from stats.traffic import selectors, snapshot_selectors
 from stats.traffic.periods import (
     INTERVALS,
     PERIOD_LABELS,
@@ -138,8 +138,8 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         # tables page lists them all.
         "repositories": repositories[:DASHBOARD_TABLE_ROWS],
         "repositories_total": len(repositories),
-        "referrers": selectors.top_referrers(access=access, start=period.start, end=period.end),
-        "paths": selectors.top_paths(access=access, start=period.start, end=period.end),
+        "referrers": snapshot_selectors.top_referrers(access=access, start=period.start, end=period.end),
+        "paths": snapshot_selectors.top_paths(access=access, start=period.start, end=period.end),
         "can_manage": access.has_role("maintainer"),
         "risk": tenant_collection_risk(access=access, today=today),
     }

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from repos.models import Repository
 from repos.selectors import days_before_github_forgets, error_fix_hint, repository_for
-from stats.traffic import selectors
+from stats.traffic import selectors, snapshot_selectors
 from stats.traffic.periods import today_utc
 from stats.web.dashboard import chart_spec, period_context, query_url, ui_range
 from tenants.access import TenantAccess
@@ -37,12 +37,12 @@ def repository_detail(
     points = selectors.repository_traffic_series(
         access=access, repository=repository, interval=period.interval, start=period.start, end=period.end
     )
-    metrics = selectors.repository_metrics_series(
+    metrics = snapshot_selectors.repository_metrics_series(
         access=access, repository=repository, start=period.start, end=period.end
     )
     # The strip shows at most the last year of the period, one cell per day.
     coverage_start = max(period.start, period.end - timedelta(days=365))
-    coverage = selectors.repository_coverage(
+    coverage = snapshot_selectors.repository_coverage(
         access=access, repository=repository, start=coverage_start, end=period.end
     )
     api_base = f"/api/v1/t/{tenant_slug}/repos/{repository.owner}/{repository.name}"
@@ -63,13 +63,13 @@ def repository_detail(
             **chart_spec(metrics, [("stars", "Stars"), ("forks", "Forks")], "day"), "zero": False, "fill": False
         },
         "has_metrics": any(point.stars is not None for point in metrics),
-        "referrer_trend": selectors.referrer_trend(
+        "referrer_trend": snapshot_selectors.referrer_trend(
             access=access, repository=repository, start=period.start, end=period.end
         ),
-        "referrers": selectors.top_referrers(
+        "referrers": snapshot_selectors.top_referrers(
             access=access, start=period.start, end=period.end, repository=repository
         ),
-        "paths": selectors.top_paths(access=access, start=period.start, end=period.end, repository=repository),
+        "paths": snapshot_selectors.top_paths(access=access, start=period.start, end=period.end, repository=repository),
         "coverage": coverage,
         "coverage_known": known_days,
         "coverage_gaps": len(coverage) - known_days,
