@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from common.drf import error_responses
 from repos import services
+from repos.github import ErrorCode
 from repos.selectors import repository_for, repository_list
 from tenants.access import TenantAccess
 from tenants.models import Role
@@ -29,6 +30,11 @@ class RepositorySerializer(serializers.Serializer):
     active = serializers.BooleanField()
     last_collected_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField(allow_blank=True)
+    last_error_code = serializers.ChoiceField(
+        choices=[("", "none"), *[(code.value, code.value) for code in ErrorCode]],
+        allow_blank=True,
+        help_text="Why the last collection failed (empty when it succeeded); stable for scripts, unlike the message.",
+    )
 
 
 class RepositoryCreateSerializer(serializers.Serializer):

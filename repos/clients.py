@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from repos.github import GitHubClient, RateBudget
+from repos.github import ErrorCode, GitHubClient, RateBudget
 from tenants.models import Tenant
 from tenants.selectors import CredentialUnavailable, github_credential_secret
 
 
 class CredentialError(Exception):
-    """The tenant has no usable GitHub token."""
+    """The tenant has no usable GitHub token; `code` says whether it is missing or unreadable."""
+
+    def __init__(self, message: str, *, code: ErrorCode) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def github_client_for_tenant(
@@ -20,7 +24,8 @@ def github_client_for_tenant(
     try:
         secret = github_credential_secret(tenant=tenant)
     except CredentialUnavailable as exc:
-        raise CredentialError(str(exc)) from None
+        code = ErrorCode.NO_CREDENTIAL if exc.missing else ErrorCode.BAD_CREDENTIAL
+        raise CredentialError(str(exc), code=code) from None
     return GitHubClient(
         token=secret.token,
         base_url=secret.api_url or settings.GITHUB_API_URL,

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
 logger = logging.getLogger(__name__)
@@ -40,40 +42,73 @@ def pause(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def _is_timeout(exc: requests.RequestException) -> bool:
+    # Once urllib3's retries are spent on read timeouts, requests raises ConnectionError(MaxRetryError):
+    # the timeout is its `reason`.
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3_exceptions.TimeoutError)
+
+
+class ErrorCode(StrEnum):
+    """Why collecting a repository failed: stored with each failed run item and on the repository, so
+    the fix hint and any alert key on the cause, never on the wording of a message."""
+
+    NO_CREDENTIAL = "no_credential"
+    BAD_CREDENTIAL = "bad_credential"
+    NO_PUSH_ACCESS = "no_push_access"
+    ACCESS_DENIED = "access_denied"
+    NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    BAD_RESPONSE = "bad_response"
+    REPOSITORY_REPLACED = "repository_replaced"
+    RENAME_CONFLICT = "rename_conflict"
+    STORE_FAILED = "store_failed"
+    NOT_REACHED = "not_reached"
+    ABANDONED = "abandoned"
+    UNEXPECTED = "unexpected"
+
+
 class GitHubError(Exception):
-    """A request failed; `str(exc)` is an actionable message safe to store and show."""
+    """A request failed; `str(exc)` is an actionable message safe to store and show, `code` its cause."""
 
-    kind = "error"
+    code: ErrorCode = ErrorCode.UNEXPECTED
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.status = status
+        if code is not None:
+            self.code = code
 
 
 class GitHubAccessError(GitHubError):
-    kind = "no_access"
+    code = ErrorCode.ACCESS_DENIED
 
 
 class GitHubNotFound(GitHubError):
-    kind = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class GitHubUnauthorized(GitHubError):
-    kind = "unauthorized"
+    code = ErrorCode.BAD_CREDENTIAL
 
 
 class GitHubBadResponse(GitHubError):
-    kind = "bad_response"
+    code = ErrorCode.BAD_RESPONSE
 
 
 class GitHubUnavailable(GitHubError):
-    kind = "unavailable"
+    code = ErrorCode.UNREACHABLE
 
 
 class GitHubRateLimited(GitHubError):
     """The credential's budget is spent until `until`; the run stops cleanly and resumes later."""
 
-    kind = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
 
     def __init__(self, until: datetime) -> None:
         super().__init__(f"rate limited until {until.strftime('%Y-%m-%d %H:%M:%S UTC')}", status=403)
@@ -254,7 +289,9 @@ class GitHubClient:
                 response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
                 content = response.content  # a truncated body raises here, not later
             except requests.RequestException as exc:
-                raise GitHubUnavailable(self._scrub(f"GitHub unreachable for {path}: {type(exc).__name__}")) from None
+                code = ErrorCode.TIMEOUT if _is_timeout(exc) else ErrorCode.UNREACHABLE
+                message = self._scrub(f"GitHub unreachable for {path}: {type(exc).__name__}")
+                raise GitHubUnavailable(message, code=code) from None
             self.budget.observe(response.headers)
             wait = self._rate_limit_wait(response)
             if wait is not None:
@@ -308,12 +345,14 @@ class GitHubClient:
         if status == 403:
             message = _message(response)
             if "push access" in message.lower() or "resource not accessible" in message.lower():
-                raise GitHubAccessError(MSG_NO_ACCESS, status=403)
+                raise GitHubAccessError(MSG_NO_ACCESS, status=403, code=ErrorCode.NO_PUSH_ACCESS)
             raise GitHubAccessError(self._scrub(f"access denied (403): {message or 'no reason given'}"), status=403)
         if status == 404:
             raise GitHubNotFound(MSG_NOT_FOUND, status=404)
         if status >= 500:
-            raise GitHubUnavailable(f"GitHub answered {status} for {path} (after retries)", status=status)
+            raise GitHubUnavailable(
+                f"GitHub answered {status} for {path} (after retries)", status=status, code=ErrorCode.SERVER_ERROR
+            )
         if status != 200:
             message = self._scrub(f"GitHub answered {status} for {path}: {_message(response)}")
             raise GitHubBadResponse(message, status=status)

@@ -18,6 +18,8 @@ class Repository(models.Model):
     # The last collection that stored traffic; drives "days left before GitHub forgets".
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The cause of last_error (repos.github.ErrorCode), from which the fix hint is derived.
+    last_error_code = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["owner", "name"]

@@ -7,6 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from repos.github import ErrorCode
 from repos.models import Repository
 from tenants.access import TenantAccess
 
@@ -41,31 +42,34 @@ def repository_for(*, access: TenantAccess, owner: str, name: str) -> Repository
     return access.repositories().filter(owner__iexact=owner, name__iexact=name).first()
 
 
-# (text found in the stored error, what to do about it), first match wins.
-_FIX_HINTS = (
-    ("bad credentials", "The GitHub token is invalid or expired: paste a new one in Settings → GitHub credential."),
-    ("401", "The GitHub token is invalid or expired: paste a new one in Settings → GitHub credential."),
-    ("decrypt", "The stored token cannot be decrypted with FIELD_ENCRYPTION_KEY: re-enter the GitHub token."),
-    ("rate limit", "GitHub's rate limit was reached: the next run continues where this one stopped."),
-    ("push access", "Traffic needs push access: give the token's owner write access to this repository "
-                    "(classic token: repo scope; fine-grained: Administration read)."),
-    ("403", "Traffic needs push access: give the token's owner write access to this repository "
-            "(classic token: repo scope; fine-grained: Administration read)."),
-    ("404", "GitHub does not show this repository to the token: check the name (renamed or deleted?) "
-            "and that the token can see it."),
-    ("not found", "GitHub does not show this repository to the token: check the name (renamed or deleted?) "
-                  "and that the token can see it."),
-    ("no credential", "Add a GitHub token in Settings → GitHub credential."),
-    ("credential", "Check the GitHub token in Settings → GitHub credential."),
-)
+_TOKEN_INVALID = "The GitHub token is invalid or expired: paste a new one in Settings → GitHub credential."
+_PUSH_ACCESS = ("Traffic needs push access: give the token's owner write access to this repository "
+                "(classic token: repo scope; fine-grained: Administration read).")
+_NOT_VISIBLE = ("GitHub does not show this repository to the token: check the name (renamed or deleted?) "
+                "and that the token can see it.")
+_RETRY = "Retry with “Collect now”; if it keeps failing, check the runs page for details."
+
+# What to do about each cause of a failed collection (repos.github.ErrorCode values).
+FIX_HINTS: dict[str, str] = {
+    ErrorCode.NO_CREDENTIAL: "Add a GitHub token in Settings → GitHub credential.",
+    ErrorCode.BAD_CREDENTIAL: _TOKEN_INVALID,
+    ErrorCode.NO_PUSH_ACCESS: _PUSH_ACCESS,
+    ErrorCode.ACCESS_DENIED: "GitHub refused access: check the token's permissions for this repository.",
+    ErrorCode.NOT_FOUND: _NOT_VISIBLE,
+    ErrorCode.RATE_LIMITED: "GitHub's rate limit was reached: the next run continues where this one stopped.",
+    ErrorCode.SERVER_ERROR: "GitHub had a server error: the next run retries; nothing stored is lost.",
+    ErrorCode.TIMEOUT: "GitHub did not answer in time: the next run retries; nothing stored is lost.",
+    ErrorCode.UNREACHABLE: "GitHub could not be reached: check the server's network and GITHUB_API_URL.",
+    ErrorCode.REPOSITORY_REPLACED: "The name now belongs to a different repository: remove it and follow the new one "
+                                   "if that is intended.",
+    ErrorCode.RENAME_CONFLICT: "GitHub renamed it to a repository this tenant already follows: remove one of the two.",
+    ErrorCode.NOT_REACHED: "The run ended before this repository's turn: the next run collects it first.",
+    ErrorCode.ABANDONED: "The worker stopped mid-run: the next run collects it; check that a worker is running.",
+}
 
 
-def error_fix_hint(error: str) -> str:
-    """A one-line fix for a stored collection error; generic advice when the error is unknown."""
-    if not error:
+def repository_fix_hint(repository: Repository) -> str:
+    """A one-line fix for the repository's last failed collection (keyed on its error code), or ""."""
+    if not repository.last_error:
         return ""
-    lowered = error.lower()
-    for needle, hint in _FIX_HINTS:
-        if needle in lowered:
-            return hint
-    return "Retry with “Collect now”; if it keeps failing, check the runs page for details."
+    return FIX_HINTS.get(repository.last_error_code, _RETRY)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from repos import services
 from repos.forms import RepositoryAddForm, RepositoryImportForm
 from repos.models import Repository
-from repos.selectors import days_before_github_forgets, error_fix_hint, repository_for, repository_list, today_utc
+from repos.selectors import days_before_github_forgets, repository_fix_hint, repository_for, repository_list, today_utc
 from tenants.access import TenantAccess
 from tenants.decorators import tenant_role_required
 from tenants.models import Role
@@ -42,7 +42,7 @@ def repository_settings(request: HttpRequest, tenant_slug: str, today: date | No
         {
             "repository": repo,
             "days_left": days_before_github_forgets(repository=repo, today=today),
-            "hint": error_fix_hint(repo.last_error),
+            "hint": repository_fix_hint(repo),
         }
         for repo in repository_list(access=access)
     ]

@@ -152,6 +152,8 @@ class RunItem(models.Model):
     not_modified = models.PositiveIntegerField(default=0)
     days_stored = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Why it failed (repos.github.ErrorCode): fix hints key on this, never on the message's wording.
+    error_code = models.CharField(max_length=40, blank=True)
     # Random token of the worker call that claimed the item: lets it read back exactly what it won.
     claim_token = models.CharField(max_length=32, blank=True)
 

@@ -49,7 +49,11 @@ def github_credential_get(*, access: TenantAccess) -> GitHubCredential | None:
 
 
 class CredentialUnavailable(Exception):
-    """The tenant has no GitHub token, or it cannot be decrypted; the message says which."""
+    """The tenant has no GitHub token (`missing`), or it cannot be decrypted; the message says which."""
+
+    def __init__(self, message: str, *, missing: bool) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,9 @@ def github_credential_secret(*, tenant: Tenant) -> CredentialSecret:
     """The tenant's decrypted token, for the GitHub client only (system work: not tenant-access scoped)."""
     credential = GitHubCredential.objects.filter(tenant=tenant).first()
     if credential is None:
-        raise CredentialUnavailable("no GitHub token configured for this tenant")
+        raise CredentialUnavailable("no GitHub token configured for this tenant", missing=True)
     try:
         token = decrypt_secret(credential.token_encrypted)
     except SecretDecryptionError as exc:
-        raise CredentialUnavailable(str(exc)) from None
+        raise CredentialUnavailable(str(exc), missing=False) from None
     return CredentialSecret(token=token, api_url=credential.api_url)

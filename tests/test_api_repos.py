@@ -13,7 +13,8 @@ def test_it_lists_the_tenants_repositories(world):
     response = world.client_for(world.viewer_a).get(URL)
     assert response.status_code == 200
     assert response.json() == [
-        {"full_name": "acme/rocket", "github_id": 1001, "active": True, "last_collected_at": None, "last_error": ""}
+        {"full_name": "acme/rocket", "github_id": 1001, "active": True, "last_collected_at": None, "last_error": "",
+         "last_error_code": ""}
     ]
 
 

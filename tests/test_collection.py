@@ -137,34 +137,36 @@ def test_it_stays_within_a_query_bound_per_repo(gh, world, django_assert_max_num
 
 
 @pytest.mark.parametrize(
-    ("fault", "expected"),
+    ("fault", "expected", "code"),
     [
-        ("no_push_access", github.MSG_NO_ACCESS),
-        ("not_accessible", github.MSG_NO_ACCESS),
-        ("not_found", github.MSG_NOT_FOUND),
-        ("unauthorized", github.MSG_UNAUTHORIZED),
-        ("error500", "GitHub answered 500"),
-        ("timeout", "GitHub unreachable"),
-        ("malformed", "invalid JSON"),
-        ("truncated", "GitHub unreachable"),
+        ("no_push_access", github.MSG_NO_ACCESS, "no_push_access"),
+        ("not_accessible", github.MSG_NO_ACCESS, "no_push_access"),
+        ("not_found", github.MSG_NOT_FOUND, "not_found"),
+        ("unauthorized", github.MSG_UNAUTHORIZED, "bad_credential"),
+        ("error500", "GitHub answered 500", "server_error"),
+        ("timeout", "GitHub unreachable", "timeout"),
+        ("malformed", "invalid JSON", "bad_response"),
+        ("truncated", "GitHub unreachable", "unreachable"),
     ],
 )
-def test_it_records_each_error_class_and_collects_the_others(gh, world, settings, fault, expected):
+def test_it_records_each_error_class_and_collects_the_others(gh, world, settings, fault, expected, code):
     settings.GITHUB_TIMEOUT_SECONDS = 0.3
     broken = follow(gh, world.tenant_a, "acme/broken")
     gh.inject_fault("acme/broken", fault, seconds=1, endpoint="clones" if fault in ("malformed", "truncated") else None)
     run = collect(world.tenant_a)
     assert run.status == Status.PARTIAL and (run.repos_ok, run.repos_failed) == (1, 1)
     item = RunItem.objects.get(run=run, repository=broken)
-    assert item.status == RunItem.Status.FAILED and expected in item.error
+    assert item.status == RunItem.Status.FAILED and expected in item.error and item.error_code == code
     assert f"acme/broken: {item.error}" in run.error_summary
-    assert expected in Repository.objects.get(pk=broken.pk).last_error
+    stored = Repository.objects.get(pk=broken.pk)
+    assert expected in stored.last_error and stored.last_error_code == code
     assert TOKEN not in run.error_summary
     assert len(daily(world.repo_a)) == 15
     gh.clear_faults()
     rerun = collect(world.tenant_a)
     assert rerun.status == Status.SUCCEEDED
     assert Repository.objects.get(pk=broken.pk).last_error == ""
+    assert Repository.objects.get(pk=broken.pk).last_error_code == ""
     assert daily(broken)[DAY - timedelta(days=3)] == truth(gh, broken, DAY - timedelta(days=3))
 
 

@@ -162,7 +162,8 @@ def test_it_shows_the_repository_page(world):
 
     world.repo_a.last_collected_at = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
     world.repo_a.last_success_at = datetime(2026, 11, 15, 23, 0, tzinfo=UTC)
-    world.repo_a.last_error = "403 Resource not accessible: must have push access"
+    world.repo_a.last_error = "GitHub refused: the token lacks push access"
+    world.repo_a.last_error_code = "no_push_access"
     world.repo_a.save()
     response = world.client_for(world.viewer_a).get("/t/acme/repos/acme/rocket/", {"period": "30d"})
     assert response.status_code == 200

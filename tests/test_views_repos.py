@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from repos import services
 from repos.models import Repository
 from tenants.models import GitHubCredential, Membership, Role
 
 
 def test_it_lists_repositories_with_status_and_fix_hint(world):
-    world.repo_a.last_error = "401 Bad credentials"
+    world.repo_a.last_error = "GitHub says the token is invalid"
+    world.repo_a.last_error_code = "bad_credential"
     world.repo_a.save()
     response = world.client_for(world.viewer_a).get("/t/acme/repos/")
     html = response.content.decode()
@@ -78,3 +81,26 @@ def test_it_reports_an_import_failure(world, monkeypatch):
     assert "401 Bad credentials" in response.content.decode()
     bad = world.client_for(world.owner_a).post("/t/acme/repos/import/", {"org": "-bad-"}, follow=True)
     assert "Organization: not a GitHub organization name" in bad.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("no_credential", "Add a GitHub token"),
+        ("no_push_access", "needs push access"),
+        ("not_found", "does not show this repository"),
+        ("rate_limited", "rate limit"),
+        ("", "Retry with"),  # an error stored before codes existed: generic advice
+    ],
+)
+def test_it_derives_the_fix_hint_from_the_error_code_not_the_message(world, code, hint):
+    # The message says nothing the old text search keyed on ("404", "401"...): only the code decides.
+    Repository.objects.filter(pk=world.repo_a.pk).update(last_error="something went wrong", last_error_code=code)
+    html = world.client_for(world.viewer_a).get("/t/acme/repos/").content.decode()
+    assert hint in html
+
+
+def test_it_shows_no_fix_hint_without_an_error(world):
+    Repository.objects.filter(pk=world.repo_a.pk).update(last_error="", last_error_code="not_found")
+    html = world.client_for(world.viewer_a).get("/t/acme/repos/").content.decode()
+    assert "does not show this repository" not in html

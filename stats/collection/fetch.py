@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 
-from repos.github import ApiResponse, GitHubBadResponse, GitHubClient, GitHubError
+from repos.github import ApiResponse, ErrorCode, GitHubBadResponse, GitHubClient, GitHubError
 from repos.models import EndpointETag
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
                 fetched.responses.pop(EP_REPO)
                 raise GitHubBadResponse(
                     f"{target.full_name} now names a different repository (GitHub id {github_id}, "
-                    f"expected {target.github_id}); it was probably deleted and recreated"
+                    f"expected {target.github_id}); it was probably deleted and recreated",
+                    code=ErrorCode.REPOSITORY_REPLACED,
                 )
             fetched.github_id = github_id
             fetched.full_name = str(info.data["full_name"])

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from repos.github import ErrorCode
 from repos.models import Repository
 from stats.models import CollectionLock, CollectionRun, RunItem
 from tenants.models import Tenant
@@ -110,7 +111,7 @@ def _run_finalize(*, run_id: int, now: datetime, abandoned: str = "") -> Collect
         RunItem.objects.filter(
             run_id=run_id, status__in=(RunItem.Status.PENDING, RunItem.Status.CLAIMED)
         ).update(status=RunItem.Status.FAILED if abandoned else RunItem.Status.SKIPPED, finished_at=now,
-                 error=leftover)
+                 error=leftover, error_code=ErrorCode.ABANDONED if abandoned else ErrorCode.NOT_REACHED)
         ok, failed, skipped = RunItem.Status.OK, RunItem.Status.FAILED, RunItem.Status.SKIPPED
         totals = RunItem.objects.filter(run_id=run_id).aggregate(
             total=Count("pk"),

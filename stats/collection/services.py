@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from repos.clients import CredentialError, github_client_for_tenant
-from repos.github import GitHubClient, GitHubRateLimited
+from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
 from stats.collection.fetch import RepoFetch, RepoTarget, repository_fetch
 from stats.collection.runs import (
@@ -91,8 +91,8 @@ def _items_collect(
     today = started.astimezone(UTC).date()
     concurrency = max(1, concurrency or settings.COLLECT_CONCURRENCY)
 
-    def finish(item: RunItem, *, status: str, error: str) -> None:
-        item_fail(item=item, status=status, error=error, now=clock())
+    def finish(item: RunItem, *, status: str, error: str, code: ErrorCode) -> None:
+        item_fail(item=item, status=status, error=error, code=code, now=clock())
         if progress is not None:
             progress(item)
 
@@ -100,13 +100,13 @@ def _items_collect(
         client = github_client_for_tenant(tenant=run.tenant, concurrency=concurrency)
     except CredentialError as exc:
         for item in items:
-            finish(item, status=RunItem.Status.FAILED, error=str(exc))
+            finish(item, status=RunItem.Status.FAILED, error=str(exc), code=exc.code)
         return len(items)
 
     if run.rate_limited_until is not None and run.rate_limited_until > timezone.now():
         message = f"rate limited until {run.rate_limited_until:%Y-%m-%d %H:%M:%S} UTC"
         for item in items:
-            finish(item, status=RunItem.Status.SKIPPED, error=message)
+            finish(item, status=RunItem.Status.SKIPPED, error=message, code=ErrorCode.RATE_LIMITED)
         return len(items)
 
     etags: dict[int, dict[str, EndpointETag]] = {}

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from repos.github import ApiResponse, GitHubRateLimited
+from repos.github import ApiResponse, ErrorCode, GitHubRateLimited
 from repos.models import EndpointETag, Repository
 from stats.collection import merge
 from stats.collection.fetch import (
@@ -28,11 +28,13 @@ from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, Repositor
 logger = logging.getLogger(__name__)
 
 
-def item_fail(*, item: RunItem, status: str, error: str, now: datetime) -> None:
-    item.status, item.error, item.finished_at = status, error[:2000], now
+def item_fail(*, item: RunItem, status: str, error: str, code: ErrorCode, now: datetime) -> None:
+    item.status, item.error, item.error_code, item.finished_at = status, error[:2000], code, now
     # The item is gone with its repository when that was removed meanwhile: nothing to record.
-    RunItem.objects.filter(pk=item.pk).update(status=status, error=error[:2000], finished_at=now)
-    Repository.objects.filter(pk=item.repository_id).update(last_collected_at=now, last_error=error[:2000])
+    RunItem.objects.filter(pk=item.pk).update(status=status, error=error[:2000], error_code=code, finished_at=now)
+    Repository.objects.filter(pk=item.repository_id).update(
+        last_collected_at=now, last_error=error[:2000], last_error_code=code
+    )
 
 
 def repository_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
@@ -40,15 +42,16 @@ def repository_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> Non
         _repo_store(item=item, fetched=fetched, now=now)
     except IntegrityError as exc:
         if fetched.full_name.lower() == fetched.target.full_name.lower():
-            raise_as = f"database error while storing: {type(exc).__name__}: {exc}"
+            raise_as, code = f"database error while storing: {type(exc).__name__}: {exc}", ErrorCode.STORE_FAILED
         else:
             raise_as = (f"moved on GitHub to {fetched.full_name}, which this tenant already follows as another "
                         "repository; remove one of the two")
-        item_fail(item=item, status=RunItem.Status.FAILED, error=raise_as, now=now)
+            code = ErrorCode.RENAME_CONFLICT
+        item_fail(item=item, status=RunItem.Status.FAILED, error=raise_as, code=code, now=now)
     except Exception as exc:
         logger.exception("storing %s failed", fetched.target.full_name)
-        item_fail(item=item, status=RunItem.Status.FAILED,
-                   error=f"database error while storing: {type(exc).__name__}: {exc}", now=now)
+        item_fail(item=item, status=RunItem.Status.FAILED, code=ErrorCode.STORE_FAILED,
+                  error=f"database error while storing: {type(exc).__name__}: {exc}", now=now)
 
 
 def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
@@ -62,13 +65,13 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
         repo_fields.update(owner=owner, name=name)
     error = fetched.error
     if error is None:
-        item.status, item.error = RunItem.Status.OK, ""
-        repo_fields.update(last_success_at=now, last_error="")
+        item.status, item.error, item.error_code = RunItem.Status.OK, "", ""
+        repo_fields.update(last_success_at=now, last_error="", last_error_code="")
     else:
         rate_limited = isinstance(error, GitHubRateLimited)
         item.status = RunItem.Status.SKIPPED if rate_limited else RunItem.Status.FAILED
-        item.error = str(error)[:2000]
-        repo_fields["last_error"] = item.error
+        item.error, item.error_code = str(error)[:2000], error.code
+        repo_fields.update(last_error=item.error, last_error_code=item.error_code)
     with transaction.atomic():
         # Write first: on SQLite a transaction that reads, then writes while another process has
         # committed meanwhile fails at once with "database is locked"; one that writes first waits.
@@ -113,7 +116,8 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
         item.finished_at = now
         item.api_requests, item.not_modified, item.days_stored = fetched.requests, fetched.not_modified, days
         RunItem.objects.filter(pk=item.pk).update(
-            status=item.status, error=item.error, finished_at=now, api_requests=fetched.requests,
+            status=item.status, error=item.error, error_code=item.error_code, finished_at=now,
+            api_requests=fetched.requests,
             not_modified=fetched.not_modified, days_stored=days)
 
 

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from repos.models import Repository
-from repos.selectors import days_before_github_forgets, error_fix_hint, repository_for
+from repos.selectors import days_before_github_forgets, repository_fix_hint, repository_for
 from stats.traffic import selectors, snapshot_selectors
 from stats.traffic.periods import today_utc
 from stats.web.dashboard import chart_spec, period_context, query_url, ui_range
@@ -74,7 +74,7 @@ def repository_detail(
         "coverage_known": known_days,
         "coverage_gaps": len(coverage) - known_days,
         "days_left": days_before_github_forgets(repository=repository, today=today),
-        "fix_hint": error_fix_hint(repository.last_error),
+        "fix_hint": repository_fix_hint(repository),
         "unique_note": {
             "day": "Unique visitors are GitHub's daily counts.",
             "week": "Unique visitors are GitHub's own weekly counts.",
