@@ -32,6 +32,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "tenants_at_risk": len(at_risk),
             "repositories_at_risk": sum(len(risk.repositories) for risk in at_risk),
             "tenants_whose_last_run_failed": sum(1 for risk in at_risk if risk.last_run_failed),
+            "tenants_over_capacity": sum(1 for risk in at_risk if risk.over_capacity),
         },
     }
     return JsonResponse(body, status=503 if at_risk else 200)

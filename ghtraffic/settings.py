@@ -238,7 +238,10 @@ COLLECT_QUEUED_STALE_SECONDS = env_int("COLLECT_QUEUED_STALE_SECONDS", 21600)
 # more requests in flight per task (a task's concurrency is bounded by its repositories). 16 measured
 # best in bench/collect.py; see bench/README.md.
 COLLECT_BATCH_SIZE = env_int("COLLECT_BATCH_SIZE", 16)
-COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "30 23 * * *")
+# Requests a scheduled run leaves unspent (repository import, people pressing "Collect now").
+COLLECT_BUDGET_RESERVE = env_int("COLLECT_BUDGET_RESERVE", 50)
+# Hourly ticks: each spends what the budget allows, most at-risk first (stats.collection.planner).
+COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "17 * * * *")
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
 
 # Fernet keys for stored GitHub tokens: a comma-separated list, newest first (rotation).

@@ -150,16 +150,20 @@ class RateBudget:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.remaining: int | None = None
+        self.limit: int | None = None
         self.reset_at: float | None = None
         # Set when a wait is too long to sleep through: every later request stops at once.
         self.blocked_until: float | None = None
 
     def observe(self, headers: requests.structures.CaseInsensitiveDict) -> None:
         remaining = _int_header(headers, "x-ratelimit-remaining")
+        limit = _int_header(headers, "x-ratelimit-limit")
         reset = _int_header(headers, "x-ratelimit-reset")
         with self._lock:
             if remaining is not None:
                 self.remaining = remaining
+            if limit is not None:
+                self.limit = limit
             if reset is not None:
                 self.reset_at = float(reset)
 

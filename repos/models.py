@@ -18,6 +18,11 @@ class Repository(models.Model):
     # The last collection that stored traffic; drives "days left before GitHub forgets".
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The UTC day each endpoint group was last fetched (stats.collection.planner): drives what is due.
+    metadata_fetched_on = models.DateField(null=True, blank=True)
+    day_series_fetched_on = models.DateField(null=True, blank=True)
+    week_series_fetched_on = models.DateField(null=True, blank=True)
+    popular_fetched_on = models.DateField(null=True, blank=True)
     # The cause of last_error (repos.github.ErrorCode), from which the fix hint is derived.
     last_error_code = models.CharField(max_length=40, blank=True)
 

@@ -29,8 +29,11 @@ def days_left(*, last_success_on: date | None, today: date) -> int | None:
 
 def days_before_github_forgets(*, repository: Repository, today: date) -> int | None:
     """Days left before the oldest day not yet collected falls out of GitHub's 14-day window."""
-    last = repository.last_success_at
-    return days_left(last_success_on=last.date() if last else None, today=today)
+    # The day series is what loses days; older rows have only last_success_at.
+    last = repository.day_series_fetched_on or (
+        repository.last_success_at.date() if repository.last_success_at else None
+    )
+    return days_left(last_success_on=last, today=today)
 
 
 def repository_list(*, access: TenantAccess) -> QuerySet[Repository]:

@@ -92,6 +92,7 @@ class CollectionRun(models.Model):
         SCHEDULE = "schedule", "Schedule"
         UI = "ui", "UI"
         API = "api", "API"
+        RESUME = "resume", "Resumed after the rate limit"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -118,6 +119,12 @@ class CollectionRun(models.Model):
     api_requests = models.PositiveIntegerField(default=0)
     not_modified = models.PositiveIntegerField(default=0, help_text="Requests answered 304 (free).")
     rate_limit_remaining = models.IntegerField(null=True, blank=True)
+    # GitHub's x-ratelimit-limit / -reset as last seen: the next run's budget estimate.
+    rate_limit_limit = models.IntegerField(null=True, blank=True)
+    rate_limit_reset = models.DateTimeField(null=True, blank=True)
+    # The planner's decision (mode, requests, anything left at risk), shown on the runs pages.
+    plan_mode = models.CharField(max_length=20, blank=True)
+    plan_summary = models.TextField(blank=True)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     error_summary = models.TextField(blank=True)
 
@@ -131,6 +138,13 @@ class CollectionRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def status_text(self) -> str:
+        """The status as people read it: a rate-limited run says when it goes on by itself."""
+        if self.status == self.Status.RATE_LIMITED and self.rate_limited_until is not None:
+            return f"Waiting for the rate limit (resumes {self.rate_limited_until:%H:%M} UTC)"
+        return self.get_status_display()
 
 
 class RunItem(models.Model):
@@ -152,6 +166,9 @@ class RunItem(models.Model):
     not_modified = models.PositiveIntegerField(default=0)
     days_stored = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # The endpoint groups planned for this item (stats.collection.planner; "" = all) and its place in the run.
+    groups = models.CharField(max_length=60, blank=True)
+    priority = models.PositiveIntegerField(default=0)
     # Why it failed (repos.github.ErrorCode): fix hints key on this, never on the message's wording.
     error_code = models.CharField(max_length=40, blank=True)
     # Random token of the worker call that claimed the item: lets it read back exactly what it won.

@@ -47,6 +47,15 @@ class RunSerializer(serializers.Serializer):
     rate_limit_remaining = serializers.IntegerField(allow_null=True)
     rate_limited_until = serializers.DateTimeField(allow_null=True)
     error_summary = serializers.CharField(allow_blank=True, help_text="Errors of the run (empty for limited viewers).")
+    plan_mode = serializers.CharField(
+        allow_blank=True,
+        help_text="The planner's mode: full (everything due fits the budget), lossless (at-risk work first), "
+        "over_capacity (some at-risk work did not fit: data will be lost); empty for runs before planning.",
+    )
+    plan_summary = serializers.CharField(
+        allow_blank=True,
+        help_text="Requests planned and needed, and what was left at risk (empty for limited viewers).",
+    )
 
 
 class RepositoryRiskSerializer(serializers.Serializer):
@@ -58,6 +67,11 @@ class RepositoryRiskSerializer(serializers.Serializer):
 class DataAtRiskSerializer(serializers.Serializer):
     at_risk = serializers.BooleanField()
     last_run_failed = serializers.BooleanField()
+    over_capacity = serializers.CharField(
+        allow_blank=True,
+        help_text="Non-empty when the latest scheduled run could not fit what was at risk into GitHub's budget: "
+        "which repositories, and by how many requests it fell short.",
+    )
     repositories = RepositoryRiskSerializer(many=True)
 
 
@@ -127,6 +141,7 @@ class RunListView(APIView):
         at_risk = {
             "at_risk": risk.at_risk,
             "last_run_failed": risk.last_run_failed,
+            "over_capacity": risk.over_capacity,
             "repositories": [
                 {"full_name": r.repository.full_name, "days_left": r.days_left, "reason": r.reason}
                 for r in risk.repositories

@@ -9,6 +9,7 @@ from datetime import UTC, date
 
 from repos.github import ApiResponse, ErrorCode, GitHubBadResponse, GitHubClient, GitHubError
 from repos.models import EndpointETag
+from stats.collection.planner import ALL_GROUPS, Group
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class RepoTarget:
     full_name: str
     github_id: int | None
     etags: dict[str, EndpointETag]
+    groups: tuple[Group, ...] = ALL_GROUPS
 
 
 @dataclass
@@ -66,9 +68,11 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
         fetched.responses[endpoint] = response
         return response
 
+    groups = target.groups
     try:
-        info = call(EP_REPO, lambda: client.repository(fetched.full_name, etag=etag_for(EP_REPO)))
-        if info.status == 200:
+        info = (call(EP_REPO, lambda: client.repository(fetched.full_name, etag=etag_for(EP_REPO)))
+                if Group.METADATA in groups else None)
+        if info is not None and info.status == 200:
             github_id = int(info.data["id"])
             if target.github_id is not None and github_id != target.github_id:
                 fetched.responses.pop(EP_REPO)
@@ -80,15 +84,17 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
             fetched.github_id = github_id
             fetched.full_name = str(info.data["full_name"])
         name = fetched.full_name
-        for endpoint, kind, per in (
-            (EP_VIEWS_DAY, "views", "day"),
-            (EP_CLONES_DAY, "clones", "day"),
-            (EP_VIEWS_WEEK, "views", "week"),
-            (EP_CLONES_WEEK, "clones", "week"),
+        for group, endpoint, kind, per in (
+            (Group.DAY_SERIES, EP_VIEWS_DAY, "views", "day"),
+            (Group.DAY_SERIES, EP_CLONES_DAY, "clones", "day"),
+            (Group.WEEK_SERIES, EP_VIEWS_WEEK, "views", "week"),
+            (Group.WEEK_SERIES, EP_CLONES_WEEK, "clones", "week"),
         ):
-            call(endpoint, lambda k=kind, p=per, e=endpoint: client.traffic(name, k, per=p, etag=etag_for(e)))
-        for endpoint in (EP_REFERRERS, EP_PATHS):
-            call(endpoint, lambda e=endpoint: client.popular(name, e, etag=etag_for(e)))
+            if group in groups:
+                call(endpoint, lambda k=kind, p=per, e=endpoint: client.traffic(name, k, per=p, etag=etag_for(e)))
+        if Group.POPULAR in groups:
+            for endpoint in (EP_REFERRERS, EP_PATHS):
+                call(endpoint, lambda e=endpoint: client.popular(name, e, etag=etag_for(e)))
     except GitHubError as exc:
         fetched.error = exc
     except Exception as exc:  # a bug must fail one repository, not the run

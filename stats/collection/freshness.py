@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from repos.models import Repository
-from repos.selectors import days_left
+from repos.selectors import days_before_github_forgets
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 from tenants.models import Tenant
@@ -39,10 +39,12 @@ class TenantRisk:
     tenant: Tenant
     repositories: list[RepositoryRisk]
     last_run_failed: bool
+    # The latest planned run could not fit what was at risk into the budget: its plan summary.
+    over_capacity: str = ""
 
     @property
     def at_risk(self) -> bool:
-        return self.last_run_failed or bool(self.repositories)
+        return self.last_run_failed or bool(self.repositories) or bool(self.over_capacity)
 
     def summary(self) -> str:
         parts = []
@@ -50,6 +52,8 @@ class TenantRisk:
             parts.append("last collection run failed")
         if self.repositories:
             parts.append(f"{len(self.repositories)} repositories at risk")
+        if self.over_capacity:
+            parts.append("over capacity: the GitHub budget cannot keep every repository lossless")
         return f"{self.tenant.slug}: " + ", ".join(parts) if parts else f"{self.tenant.slug}: ok"
 
 
@@ -58,8 +62,7 @@ def _days(count: int) -> str:
 
 
 def _repository_risk(repository: Repository, today: date) -> RepositoryRisk | None:
-    last = repository.last_success_at.date() if repository.last_success_at else None
-    left = days_left(last_success_on=last, today=today)
+    left = days_before_github_forgets(repository=repository, today=today)
     if left is None:
         return RepositoryRisk(repository, None, "never collected: every day GitHub still holds is at risk")
     if left <= 0:
@@ -81,10 +84,25 @@ def _last_run_failed(tenant: Tenant) -> bool:
     return last is not None and last.status in FAILED_RUN_STATUSES
 
 
+def _over_capacity(tenant: Tenant) -> str:
+    """The summary of the latest planned run when it left at-risk work out for lack of budget."""
+    last = (
+        CollectionRun.objects.filter(tenant=tenant).exclude(plan_mode="").order_by("-created")
+        .values_list("plan_mode", "plan_summary").first()
+    )
+    if last is None or last[0] != "over_capacity":
+        return ""
+    return last[1] + (". Fix: link a GitHub App installation (a larger budget) or follow fewer repositories.")
+
+
 def tenant_collection_risk(*, access: TenantAccess, today: date | None = None) -> TenantRisk:
     """The risk for the repositories this user may see (dashboard banner, runs API)."""
     today = today or timezone.now().date()
-    return TenantRisk(access.tenant, _risks(access.repositories(), today), _last_run_failed(access.tenant))
+    # The plan summary names repositories: a repository-limited viewer sees only that there is a shortfall.
+    over = _over_capacity(access.tenant)
+    if over and access.is_limited:
+        over = "over capacity: some repositories may lose data; a tenant admin can see which"
+    return TenantRisk(access.tenant, _risks(access.repositories(), today), _last_run_failed(access.tenant), over)
 
 
 def all_tenants_collection_risk(
@@ -94,5 +112,6 @@ def all_tenants_collection_risk(
     today = today or timezone.now().date()
     result = []
     for tenant in tenants if tenants is not None else Tenant.objects.all():
-        result.append(TenantRisk(tenant, _risks(tenant.repositories.all(), today), _last_run_failed(tenant)))
+        result.append(TenantRisk(tenant, _risks(tenant.repositories.all(), today), _last_run_failed(tenant),
+                                 _over_capacity(tenant)))
     return result

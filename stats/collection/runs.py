@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,10 +14,13 @@ from django.utils import timezone
 
 from repos.github import ErrorCode
 from repos.models import Repository
+from stats.collection import planner
 from stats.models import CollectionLock, CollectionRun, RunItem
 from tenants.models import Tenant
 
 MAX_ERROR_SUMMARY = 4000
+# A run stopped by the rate limit goes on this long after GitHub's reset (clocks differ by a few seconds).
+RESUME_DELAY = timedelta(seconds=30)
 
 
 class CollectionBusy(Exception):
@@ -42,6 +45,60 @@ def _clock(now: datetime | None) -> Callable[[], datetime]:
 
 
 # --- the tenant lock and the run's life ---------------------------------------------------------
+# Runs nobody is waiting for spend only what the budget allows; a person's run fetches everything.
+PLANNED_TRIGGERS = frozenset({CollectionRun.Trigger.SCHEDULE, CollectionRun.Trigger.WEBHOOK,
+                              CollectionRun.Trigger.RESUME})
+
+
+def budget_estimate(*, tenant: Tenant, now: datetime) -> int | None:
+    """Requests the tenant's credential may still spend now, from what GitHub said last (None: unknown)."""
+    last = (
+        CollectionRun.objects.filter(tenant=tenant, rate_limit_remaining__isnull=False)
+        .order_by("-created")
+        .values("rate_limit_remaining", "rate_limit_limit", "rate_limit_reset")
+        .first()
+    )
+    if last is None:
+        return None
+    if last["rate_limit_reset"] is not None and last["rate_limit_reset"] <= now:
+        remaining = last["rate_limit_limit"]  # a new window since: the whole budget is back
+    else:
+        remaining = last["rate_limit_remaining"]
+    return None if remaining is None else max(0, remaining - settings.COLLECT_BUDGET_RESERVE)
+
+
+def repository_states(repositories: Iterable[Repository]) -> list[planner.RepositoryState]:
+    return [
+        planner.RepositoryState(
+            repository_id=repo.pk,
+            full_name=repo.full_name,
+            fetched_on={
+                planner.Group.METADATA: repo.metadata_fetched_on,
+                planner.Group.DAY_SERIES: repo.day_series_fetched_on,
+                planner.Group.WEEK_SERIES: repo.week_series_fetched_on,
+                planner.Group.POPULAR: repo.popular_fetched_on,
+            },
+        )
+        for repo in repositories
+    ]
+
+
+def collection_plan_for(
+    *, tenant: Tenant, trigger: str, now: datetime, repositories: Iterable[Repository] | None = None
+) -> planner.Plan:
+    """What a run of `trigger` would fetch now, in order (see stats.collection.planner)."""
+    if repositories is None:
+        repositories = Repository.objects.filter(tenant=tenant, active=True)
+    repos = [repo for repo in repositories if repo.tenant_id == tenant.pk]
+    planned = trigger in PLANNED_TRIGGERS
+    return planner.collection_plan(
+        states=repository_states(repos),
+        today=now.astimezone(UTC).date(),
+        budget=budget_estimate(tenant=tenant, now=now) if planned else None,
+        force=not planned,
+    )
+
+
 def collection_run_start(
     *,
     tenant: Tenant,
@@ -49,7 +106,8 @@ def collection_run_start(
     repositories: Iterable[Repository] | None = None,
     now: datetime | None = None,
 ) -> CollectionRun:
-    """Claim the tenant's collection lock and create a queued run with one pending item per repository.
+    """Claim the tenant's collection lock and create a queued run with one pending item per planned
+    repository, most at risk first (the planner decides which endpoint groups each one fetches).
 
     Raises CollectionBusy when another run holds the lock; a holder whose heartbeat is stale (its
     worker died) is first marked failed, so a dead worker never blocks a tenant forever.
@@ -61,12 +119,15 @@ def collection_run_start(
                                            heartbeat=now)
         CollectionLock.objects.get_or_create(tenant=tenant)
         _lock_claim(tenant=tenant, run=run, now=now)
-        if repositories is None:
-            repositories = Repository.objects.filter(tenant=tenant, active=True)
-        repos = [repo for repo in repositories if repo.tenant_id == tenant.pk]
-        RunItem.objects.bulk_create([RunItem(run=run, repository=repo) for repo in repos])
-        run.repos_total = len(repos)
-        run.save(update_fields=["repos_total"])
+        plan = collection_plan_for(tenant=tenant, trigger=trigger, now=now, repositories=repositories)
+        RunItem.objects.bulk_create([
+            RunItem(run=run, repository_id=planned.repository_id, priority=position,
+                    groups=planner.groups_format(planned.groups))
+            for position, planned in enumerate(plan.repositories)
+        ])
+        run.repos_total = len(plan.repositories)
+        run.plan_mode, run.plan_summary = plan.mode, plan.summary()
+        run.save(update_fields=["repos_total", "plan_mode", "plan_summary"])
     return run
 
 

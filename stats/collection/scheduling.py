@@ -21,6 +21,7 @@ from croniter import croniter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task
@@ -33,6 +34,7 @@ from tenants.models import Tenant
 logger = logging.getLogger(__name__)
 
 COLLECT_TASK = "stats.collection.tasks.collect_items"
+RESUME_TASK = "stats.collection.tasks.resume_collection"
 SCHEDULED_TASK = "stats.collection.tasks.scheduled_collection"
 SCHEDULE_NAME = "ghtraffic daily collection"
 SCHEDULE_OFF_VALUES = {"", "off", "none", "disabled"}
@@ -76,7 +78,9 @@ def collection_batches(*, run: CollectionRun, batch_size: int | None = None) -> 
     """The run's pending item ids, cut into batches of `batch_size` (one task each)."""
     size = batch_size or _batch_size()
     ids = list(
-        RunItem.objects.filter(run=run, status=RunItem.Status.PENDING).order_by("pk").values_list("pk", flat=True)
+        RunItem.objects.filter(run=run, status=RunItem.Status.PENDING)
+        .order_by("priority", "pk")
+        .values_list("pk", flat=True)
     )
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
@@ -123,6 +127,11 @@ def collection_request(
     reason = collection_throttle_reason(tenant=tenant, now=now)
     if reason is not None:
         return None, reason
+    if trigger in services.PLANNED_TRIGGERS:
+        plan = services.collection_plan_for(tenant=tenant, trigger=trigger, now=now)
+        if not plan.repositories:
+            return None, "nothing due: every repository was fetched today" if plan.budget != 0 else (
+                "nothing fits the rate limit's remaining budget until it resets")
     with transaction.atomic():
         try:
             run = services.collection_run_start(tenant=tenant, trigger=trigger, now=now)
@@ -134,6 +143,20 @@ def collection_request(
     return run, f"run {run.pk} queued ({items} repositor{'y' if items == 1 else 'ies'})"
 
 
+def collection_resume_schedule(*, run: CollectionRun) -> datetime | None:
+    """A run stopped by GitHub's primary rate limit continues on its own after the reset: a one-off
+    django-q2 Schedule per tenant (re-planned then, most at-risk repositories first)."""
+    if run.status != CollectionRun.Status.RATE_LIMITED or run.rate_limited_until is None:
+        return None
+    at = run.rate_limited_until + services.RESUME_DELAY
+    Schedule.objects.update_or_create(
+        name=f"ghtraffic resume {run.tenant_id}",
+        defaults={"func": RESUME_TASK, "args": repr((run.tenant_id,)), "schedule_type": Schedule.ONCE,
+                  "repeats": 1, "next_run": at},
+    )
+    return at
+
+
 def collection_request_all(
     *, trigger: str, tenant: Tenant | None = None, now: datetime | None = None
 ) -> list[CollectionOutcome]:
@@ -142,7 +165,12 @@ def collection_request_all(
     if tenant is not None:
         tenants: list[Tenant] = [tenant]
     else:
-        tenants = list(Tenant.objects.filter(repositories__active=True).distinct().order_by("slug"))
+        # Smallest tenants queue first: a team with 10 repositories never waits behind one with 50,000.
+        tenants = list(
+            Tenant.objects.filter(repositories__active=True)
+            .annotate(active_repositories=Count("repositories", filter=Q(repositories__active=True)))
+            .order_by("active_repositories", "slug")
+        )
     outcomes = []
     for each in tenants:
         run, message = collection_request(tenant=each, trigger=trigger, now=now)
@@ -150,7 +178,7 @@ def collection_request_all(
     return outcomes
 
 
-# --- The daily schedule ---------------------------------------------------------------------
+# --- The schedule (hourly ticks by default) ---------------------------------------------------------------------
 
 
 class InvalidSchedule(ValueError):

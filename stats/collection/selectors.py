@@ -52,7 +52,7 @@ def run_data(
         "id": run.pk,
         "trigger": run.trigger,
         "status": run.status,
-        "status_label": run.get_status_display(),
+        "status_label": run.status_text,
         "active": run.is_active,
         "created": run.created,
         "started": run.started,
@@ -67,6 +67,8 @@ def run_data(
         "items_total": total,
         "rate_limit_remaining": run.rate_limit_remaining,
         "rate_limited_until": run.rate_limited_until,
-        # The summary may name repositories a limited viewer must not see.
+        # The summaries may name repositories a limited viewer must not see.
         "error_summary": "" if access.is_limited else run.error_summary,
+        "plan_mode": run.plan_mode,
+        "plan_summary": "" if access.is_limited else run.plan_summary,
     }

@@ -20,11 +20,15 @@ from django.utils import timezone
 from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
+from stats.collection import planner
 from stats.collection.fetch import RepoFetch, RepoTarget, repository_fetch
 from stats.collection.runs import (
+    PLANNED_TRIGGERS,
+    RESUME_DELAY,
     CollectionBusy,
     _clock,
     _finalize_if_done,
+    collection_plan_for,
     collection_run_finalize,
     collection_run_start,
 )
@@ -32,8 +36,11 @@ from stats.collection.store import item_fail, repository_store
 from stats.models import CollectionRun, RunItem
 
 __all__ = [
+    "PLANNED_TRIGGERS",
+    "RESUME_DELAY",
     "CollectionBusy",
     "collection_items_collect",
+    "collection_plan_for",
     "collection_run_execute",
     "collection_run_finalize",
     "collection_run_start",
@@ -115,7 +122,7 @@ def _items_collect(
     by_id = {item.pk: item for item in items}
     targets = [
         RepoTarget(item.pk, item.repository_id, item.repository.full_name, item.repository.github_id,
-                   etags.get(item.repository_id, {}))
+                   etags.get(item.repository_id, {}), planner.groups_parse(item.groups))
         for item in items
     ]
     with client, ThreadPoolExecutor(max_workers=min(concurrency, len(targets)),
@@ -148,7 +155,11 @@ def _results_store(
         repository_store(item=item, fetched=fetched, now=clock())
         if isinstance(fetched.error, GitHubRateLimited):
             CollectionRun.objects.filter(pk=run_id).update(rate_limited_until=fetched.error.until)
-        CollectionRun.objects.filter(pk=run_id).update(heartbeat=clock(), rate_limit_remaining=client.budget.remaining)
+        budget = client.budget
+        CollectionRun.objects.filter(pk=run_id).update(
+            heartbeat=clock(), rate_limit_remaining=budget.remaining, rate_limit_limit=budget.limit,
+            rate_limit_reset=None if budget.reset_at is None else datetime.fromtimestamp(budget.reset_at, tz=UTC),
+        )
         done += 1
         if progress is not None:
             progress(item)
@@ -165,5 +176,5 @@ def _items_claim(*, run_id: int, item_ids: Sequence[int] | None, now: datetime) 
     return list(
         RunItem.objects.filter(run_id=run_id, claim_token=token, status=RunItem.Status.CLAIMED)
         .select_related("repository")
-        .order_by("repository__owner", "repository__name")
+        .order_by("priority", "repository__owner", "repository__name")
     )

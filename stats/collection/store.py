@@ -108,6 +108,7 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             ])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
+        _fetched_on_store(repo_id=repo_id, today=today, merged=merged)
         # Dated by the collection day the bodies were stored under, not by the clock: a run crossing
         # midnight must not make tomorrow's snapshot look already stored.
         etag_time = now if now.astimezone(UTC).date() == today else datetime.combine(today, day_time.max, tzinfo=UTC)
@@ -119,6 +120,21 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             status=item.status, error=item.error, error_code=item.error_code, finished_at=now,
             api_requests=fetched.requests,
             not_modified=fetched.not_modified, days_stored=days)
+
+
+# Which endpoints make a group fetched (a 304 counts: it says the stored body is still GitHub's).
+_GROUP_ENDPOINTS = {
+    "metadata_fetched_on": (EP_REPO,),
+    "day_series_fetched_on": (EP_VIEWS_DAY, EP_CLONES_DAY),
+    "week_series_fetched_on": (EP_VIEWS_WEEK, EP_CLONES_WEEK),
+    "popular_fetched_on": (EP_REFERRERS, EP_PATHS),
+}
+
+
+def _fetched_on_store(*, repo_id: int, today: date, merged: set[str]) -> None:
+    done = {name: today for name, endpoints in _GROUP_ENDPOINTS.items() if all(ep in merged for ep in endpoints)}
+    if done:
+        Repository.objects.filter(pk=repo_id).update(**done)
 
 
 def _window_counts(

@@ -7,11 +7,26 @@ from __future__ import annotations
 
 from stats.collection import scheduling, services
 from stats.models import CollectionRun
+from tenants.models import Tenant
 
 
 def collect_items(run_id: int, item_ids: list[int]) -> int:
-    """Collect one batch of a run's items; the worker that finishes the last item finalizes the run."""
-    return services.collection_items_collect(run_id=run_id, item_ids=item_ids)
+    """Collect one batch of a run's items; the worker that finishes the last item finalizes the run
+    (and, when GitHub's rate limit stopped it, schedules its continuation after the reset)."""
+    done = services.collection_items_collect(run_id=run_id, item_ids=item_ids)
+    run = CollectionRun.objects.filter(pk=run_id).first()
+    if run is not None and not run.is_active:
+        scheduling.collection_resume_schedule(run=run)
+    return done
+
+
+def resume_collection(tenant_id: int) -> int | None:
+    """After a rate-limit reset: plan and queue the tenant's next run (what is most at risk first)."""
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if tenant is None:
+        return None
+    run, _message = scheduling.collection_request(tenant=tenant, trigger=CollectionRun.Trigger.RESUME)
+    return None if run is None else run.pk
 
 
 def scheduled_collection() -> list[int]:

@@ -31,6 +31,8 @@ class Command(BaseCommand):
         risks = [risk for risk in all_tenants_collection_risk(tenants=tenants) if risk.at_risk]
         for risk in risks:
             self.stdout.write(risk.summary())
+            if risk.over_capacity:
+                self.stdout.write(f"  {risk.over_capacity}")
             for repository_risk in risk.repositories:
                 self.stdout.write(f"  {repository_risk.repository.full_name}: {repository_risk.reason}")
             if email:

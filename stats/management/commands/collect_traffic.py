@@ -8,10 +8,13 @@ tenant was already running (the others are still collected).
 from __future__ import annotations
 
 import sys
+import time
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from repos.models import Repository
 from stats.collection import services
@@ -19,6 +22,12 @@ from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
 
 EXIT_FAILED, EXIT_BAD_ARGS, EXIT_BUSY = 1, 2, 3
+
+
+def sleep_until(moment: datetime) -> None:
+    wait = (moment - timezone.now()).total_seconds()
+    if wait > 0:
+        time.sleep(wait)
 
 
 class ProgressBar:
@@ -54,6 +63,8 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=None, metavar="N",
                             help="Parallel GitHub requests per tenant (default COLLECT_CONCURRENCY).")
         parser.add_argument("--quiet", action="store_true", help="No progress bar and no summary.")
+        parser.add_argument("--wait", action="store_true",
+                            help="When GitHub's rate limit stops a run, sleep until it resets and go on.")
         parser.add_argument("--enqueue", action="store_true",
                             help="Queue the run for the qcluster workers instead of collecting inline "
                                  "(throttled by COLLECT_MIN_INTERVAL like the webhook; exit 3 if nothing was queued).")
@@ -125,11 +136,28 @@ class Command(BaseCommand):
             progress = ProgressBar(self.stdout, run.repos_total, tenant.slug) if show_bar and run.repos_total else None
             run = services.collection_run_execute(run=run, concurrency=options["concurrency"], progress=progress)
             runs.append(run)
+            while options["wait"] and run.status == CollectionRun.Status.RATE_LIMITED and run.rate_limited_until:
+                if not quiet:
+                    self.summary([run])
+                    self.stdout.write(f"{tenant.slug}: waiting for the rate limit "
+                                      f"(resumes {run.rate_limited_until:%H:%M} UTC)")
+                run = self.resume_after_reset(run=run, options=options)
+                runs.append(run)
             if run.status != CollectionRun.Status.SUCCEEDED:
                 exit_code = max(exit_code, EXIT_FAILED)
         if not quiet:
             self.summary(runs)
         return exit_code
+
+    def resume_after_reset(self, *, run: CollectionRun, options: dict[str, Any]) -> CollectionRun:
+        """Sleep until GitHub's reset, then collect what the stopped run skipped."""
+        assert run.rate_limited_until is not None
+        sleep_until(run.rate_limited_until + services.RESUME_DELAY)
+        skipped = Repository.objects.filter(run_items__run=run, run_items__status=RunItem.Status.SKIPPED)
+        resumed = services.collection_run_start(
+            tenant=run.tenant, trigger=CollectionRun.Trigger.COMMAND, repositories=list(skipped)
+        )
+        return services.collection_run_execute(run=resumed, concurrency=options["concurrency"])
 
     def collect_enqueue(self, *, tenants: list[Tenant], quiet: bool) -> int:
         """Queue one run per tenant for the workers (stats.collection.scheduling, same path as the webhook)."""
@@ -158,8 +186,12 @@ class Command(BaseCommand):
             if run.rate_limit_remaining is not None:
                 line += f"; rate limit remaining {run.rate_limit_remaining}"
             self.stdout.write(line)
-            if run.rate_limited_until is not None:
-                self.stdout.write(f"  rate limited until {run.rate_limited_until:%Y-%m-%d %H:%M:%S} UTC")
+            if run.status == CollectionRun.Status.RATE_LIMITED and run.rate_limited_until is not None:
+                self.stdout.write(f"  waiting for the rate limit (resumes {run.rate_limited_until:%H:%M} UTC, "
+                                  f"{run.rate_limited_until:%Y-%m-%d}): a worker continues it then, or run "
+                                  "again with --wait")
+            if run.plan_summary:
+                self.stdout.write(f"  {run.plan_summary}")
             failures = run.error_summary.splitlines()
             for failure in failures[:20]:
                 self.stdout.write(f"  failed {failure}")

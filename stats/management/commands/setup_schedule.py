@@ -10,7 +10,7 @@ from stats.collection.scheduling import SCHEDULE_NAME, InvalidSchedule, collecti
 class Command(BaseCommand):
     help = (
         "Create or update the daily collection Schedule run by the django-q2 workers, from COLLECT_SCHEDULE "
-        "(a 5-field cron expression in UTC, default '30 23 * * *'; 'off' removes it). Idempotent; "
+        "(a 5-field cron expression in UTC, default '17 * * * *', hourly; 'off' removes it). Idempotent; "
         "`migrate` does the same."
     )
 

@@ -1,0 +1,223 @@
+"""What a collection run fetches, in which order, within the credential's budget: a pure function.
+
+Why this is lossless (facts in shared/github-api/README.md, derived from GitHub's 14 x 24 h window):
+- per=day: a complete UTC day D is in the series from D+1 until about D+14. A fetch on day L stores
+  every complete day before L, so the oldest day not yet stored is L, and it must be fetched by
+  L + 13. We fetch the day series again once it is DAY_SERIES_MAX_AGE (6) days old: 7 days of
+  margin, so a failed or rate-limited tick is caught up by the next ones.
+- per=week: a complete Monday week W is whole only from W+7 until about W+14. A fetch on day L
+  stores every week that ended before L; the oldest week not yet stored is the one holding L,
+  whole until monday(L) + 13. We fetch again WEEK_MARGIN_DAYS (2) days before that deadline, never
+  sooner than it is whole — one fetch per new complete week, each inside its 7-day span.
+- referrers and popular paths are rolling 14-day top-10 snapshots: one at least every 13 days leaves
+  no stretch unobserved; we take one after POPULAR_MAX_AGE (11) days (2 days of margin).
+- repository metadata (stars, forks…) is a current count: nothing is lost between fetches, it is
+  refreshed every METADATA_MAX_AGE days when the budget is short.
+A group fetched today is fresh; with an ample budget every group is fetched once per UTC day
+(freshness), exactly as a daily run did. With a short budget, at-risk groups come first, ordered
+by the deadline of the oldest bucket GitHub still serves and we do not have, then the stalest ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class Group(StrEnum):
+    """Endpoint groups fetched together; each costs REQUESTS[group] budgeted requests."""
+
+    METADATA = "metadata"  # GET /repos/{o}/{n}
+    DAY_SERIES = "day"  # views and clones, per=day
+    WEEK_SERIES = "week"  # views and clones, per=week
+    POPULAR = "popular"  # top referrers and top paths
+
+
+ALL_GROUPS: tuple[Group, ...] = (Group.METADATA, Group.DAY_SERIES, Group.WEEK_SERIES, Group.POPULAR)
+REQUESTS: dict[Group, int] = {Group.METADATA: 1, Group.DAY_SERIES: 2, Group.WEEK_SERIES: 2, Group.POPULAR: 2}
+REQUESTS_PER_REPOSITORY = sum(REQUESTS.values())
+
+DAY_SERIES_KEEP_DAYS = 13  # a complete day stays in the per=day series until D + 13
+DAY_SERIES_MAX_AGE = 6
+WEEK_KEEP_DAYS = 13  # a week starting Monday W stays whole in the per=week series until W + 13
+WEEK_MARGIN_DAYS = 2
+POPULAR_KEEP_DAYS = 13
+POPULAR_MAX_AGE = 11
+METADATA_MAX_AGE = 6
+
+
+class Mode(StrEnum):
+    FULL = "full"  # everything not fetched today fits the budget
+    LOSSLESS = "lossless"  # the budget is short: at-risk groups first, stale ones as far as it goes
+    OVER_CAPACITY = "over_capacity"  # even the at-risk groups do not all fit: data will be lost
+
+
+@dataclass(frozen=True)
+class RepositoryState:
+    repository_id: int
+    full_name: str
+    # The UTC day each group was last fetched successfully (None: never).
+    fetched_on: dict[Group, date | None]
+
+
+@dataclass(frozen=True)
+class GroupDue:
+    group: Group
+    # Days until the oldest bucket GitHub still serves and we lack falls out (0: today is the last day).
+    slack: int
+    at_risk: bool
+    age: int | None  # days since the last fetch; None when never fetched
+
+
+@dataclass(frozen=True)
+class PlannedRepository:
+    repository_id: int
+    full_name: str
+    groups: tuple[Group, ...]
+    requests: int
+    # The smallest slack of its planned groups: how urgent this repository is.
+    slack: int
+
+
+@dataclass
+class Plan:
+    mode: Mode
+    repositories: list[PlannedRepository]
+    requests_planned: int
+    # Budgeted requests to refresh everything not fetched today, and to fetch only what is at risk.
+    requests_for_freshness: int
+    requests_for_floor: int
+    budget: int | None
+    # At-risk groups left out for lack of budget: (full name, group, slack in days).
+    left_at_risk: list[tuple[str, Group, int]] = field(default_factory=list)
+
+    @property
+    def shortfall(self) -> int:
+        """Requests the at-risk work needs beyond the budget (0 when it fits)."""
+        if self.budget is None:
+            return 0
+        return max(0, self.requests_for_floor - self.budget)
+
+    def summary(self) -> str:
+        budget = "unknown" if self.budget is None else str(self.budget)
+        text = (f"plan: {self.mode.value}; {self.requests_planned} requests planned for "
+                f"{len(self.repositories)} repositories (budget {budget}; freshness needs "
+                f"{self.requests_for_freshness}, the lossless floor {self.requests_for_floor})")
+        if self.left_at_risk:
+            names = ", ".join(
+                f"{name} ({group.value}, {slack} days left)" for name, group, slack in self.left_at_risk[:10]
+            )
+            more = len(self.left_at_risk) - 10
+            text += f"; over capacity by {self.shortfall} requests, at risk: {names}"
+            text += f" and {more} more" if more > 0 else ""
+        return text
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def group_due(group: Group, last: date | None, today: date) -> GroupDue:
+    """How urgent one group of one repository is today."""
+    if last is None:
+        # Never fetched: the oldest day GitHub serves falls out today; a complete week is whole until Sunday.
+        slack = (_monday(today) + timedelta(days=6) - today).days if group is Group.WEEK_SERIES else 0
+        return GroupDue(group, slack, at_risk=True, age=None)
+    age = (today - last).days
+    if group is Group.DAY_SERIES:
+        slack = DAY_SERIES_KEEP_DAYS - age
+        return GroupDue(group, slack, at_risk=age >= DAY_SERIES_MAX_AGE, age=age)
+    if group is Group.WEEK_SERIES:
+        slack = (_monday(last) + timedelta(days=WEEK_KEEP_DAYS) - today).days
+        # Not before the week holding `last` is complete (no point fetching it cut).
+        whole = today >= _monday(last) + timedelta(days=7)
+        return GroupDue(group, slack, at_risk=whole and slack <= WEEK_MARGIN_DAYS, age=age)
+    if group is Group.POPULAR:
+        return GroupDue(group, POPULAR_KEEP_DAYS - age, at_risk=age >= POPULAR_MAX_AGE, age=age)
+    # Nothing is lost between metadata fetches: it ranks after every traffic group at risk.
+    return GroupDue(group, DAY_SERIES_KEEP_DAYS + 1 - age, at_risk=age >= METADATA_MAX_AGE, age=age)
+
+
+def collection_plan(
+    *,
+    states: Iterable[RepositoryState],
+    today: date,
+    budget: int | None,
+    force: bool = False,
+) -> Plan:
+    """Order the work of a run. `budget`: budgeted requests this run may spend (None: unknown, no cut).
+
+    `force` (a person asked for a run now): every group of every repository, at-risk ones first, no cut.
+    """
+    at_risk: list[tuple[int, str, RepositoryState, GroupDue]] = []
+    stale: list[tuple[int, str, RepositoryState, GroupDue]] = []
+    fresh: list[tuple[int, str, RepositoryState, GroupDue]] = []
+    for state in states:
+        for group in ALL_GROUPS:
+            due = group_due(group, state.fetched_on.get(group), today)
+            # Ties: never-fetched first, then the oldest fetch, then by name (stable, readable).
+            entry = (due.slack, state.full_name.lower(), state, due)
+            if due.at_risk:
+                at_risk.append(entry)
+            elif due.age is None or due.age >= 1:
+                stale.append(entry)
+            else:
+                fresh.append(entry)
+    at_risk.sort(key=lambda e: (e[0], -(e[3].age if e[3].age is not None else 10_000), e[1]))
+    stale.sort(key=lambda e: (-(e[3].age or 0), e[1]))
+    fresh.sort(key=lambda e: e[1])
+    floor = sum(REQUESTS[e[3].group] for e in at_risk)
+    freshness = floor + sum(REQUESTS[e[3].group] for e in stale)
+    ordered = at_risk + stale + (fresh if force else [])
+    limit = None if (force or budget is None) else max(0, budget)
+
+    chosen: dict[int, list[GroupDue]] = {}
+    names: dict[int, str] = {}
+    order: list[int] = []
+    spent = 0
+    left_at_risk: list[tuple[str, Group, int]] = []
+    for entry in ordered:
+        state, due = entry[2], entry[3]
+        cost = REQUESTS[due.group]
+        if limit is not None and spent + cost > limit:
+            if due.at_risk:
+                left_at_risk.append((state.full_name, due.group, due.slack))
+            continue
+        spent += cost
+        if state.repository_id not in chosen:
+            chosen[state.repository_id] = []
+            names[state.repository_id] = state.full_name
+            order.append(state.repository_id)
+        chosen[state.repository_id].append(due)
+
+    planned = [
+        PlannedRepository(
+            repository_id=repo_id,
+            full_name=names[repo_id],
+            groups=tuple(group for group in ALL_GROUPS if any(d.group is group for d in chosen[repo_id])),
+            requests=sum(REQUESTS[d.group] for d in chosen[repo_id]),
+            slack=min(d.slack for d in chosen[repo_id]),
+        )
+        for repo_id in order
+    ]
+    if left_at_risk:
+        mode = Mode.OVER_CAPACITY
+    elif limit is not None and freshness > limit:
+        mode = Mode.LOSSLESS
+    else:
+        mode = Mode.FULL
+    return Plan(mode=mode, repositories=planned, requests_planned=spent, requests_for_freshness=freshness,
+                requests_for_floor=floor, budget=budget, left_at_risk=left_at_risk)
+
+
+def groups_parse(value: str) -> tuple[Group, ...]:
+    """A RunItem's stored groups ("" means all: runs planned before groups existed)."""
+    if not value:
+        return ALL_GROUPS
+    return tuple(Group(part) for part in value.split(",") if part)
+
+
+def groups_format(groups: Sequence[Group]) -> str:
+    return ",".join(group.value for group in groups)
