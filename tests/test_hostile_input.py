@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from repos.models import Repository
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics
@@ -54,7 +54,7 @@ def _api(world):
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.viewer_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=world.viewer_a)[1]}")
     return client
 
 
@@ -363,7 +363,7 @@ def test_it_escapes_hostile_repository_names_and_errors_on_run_pages(hostile):
     from rest_framework.test import APIClient
 
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=hostile.owner_a).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=hostile.owner_a)[1]}")
     runs = api.get("/api/v1/t/acme/runs/")
     assert runs.status_code == 200
     assert [row["error_summary"] for row in runs.json()["runs"]] == [run.error_summary]
