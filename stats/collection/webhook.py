@@ -23,6 +23,7 @@ import hmac
 import json
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,6 +126,14 @@ def _token_verify_any(token: str, *, secrets: list[str], now: datetime) -> Calle
         if caller is not None:
             return caller
     return None
+
+
+def ping_body(*, tenant: str | None = None, now: datetime | None = None) -> bytes:
+    """A body for an HMAC-signed ping: the current timestamp and a fresh nonce (what senders build)."""
+    data: dict[str, Any] = {"timestamp": int((now or timezone.now()).timestamp()), "nonce": uuid.uuid4().hex}
+    if tenant is not None:
+        data["tenant"] = tenant
+    return json.dumps(data).encode()
 
 
 def signature_for(body: bytes, *, secret: str) -> str:
