@@ -174,7 +174,7 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", TRUSTED_PROXY_COUNT > 0)
 # Login lock-out (django-axes, counted in the database so every web process shares the counts): after
 # LOGIN_FAILURE_LIMIT failed password logins for one username from one client address, or
 # LOGIN_FAILURE_LIMIT_PER_ADDRESS failures from one address across usernames (password spraying), password
-# login from there answers 429 until LOGIN_FAILURE_WINDOW seconds pass without a failure.
+# login from there answers 429 until LOGIN_FAILURE_WINDOW seconds after the failure that locked it.
 # Unlock early with `manage.py axes_reset_username NAME` or `manage.py axes_reset_ip ADDRESS`.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
@@ -184,6 +184,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = "tenants.login_protection.failure_limit"
 AXES_COOLOFF_TIME = "tenants.login_protection.cool_off"
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused while locked out are not recorded: they would neither extend the lock nor grow the
+# attempt rows (axes appends each attempt's form data) however long someone keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "tenants.login_protection.client_address"
 AXES_USERNAME_CALLABLE = "tenants.login_protection.attempted_username"
 AXES_WHITELIST_CALLABLE = "tenants.login_protection.not_a_password_login"

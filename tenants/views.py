@@ -20,20 +20,20 @@ from tenants.login_protection import LOCKED_OUT_MESSAGE
 from tenants.models import Role
 from tenants.oidc import oidc_enabled
 
+INVITATIONS_SHOWN_SESSION_KEY = "invitations_shown"
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """`/` goes to the user's only tenant, or to a picker when there are several (or none)."""
-    if not request.session.get(INVITATIONS_SHOWN_SESSION_KEY) and selectors.invitations_for_user(user=request.user):
+    pending = selectors.invitations_for_user(user=request.user)
+    if not request.session.get(INVITATIONS_SHOWN_SESSION_KEY) and pending.exists():
         # Once per session (normally right after login): answer the invitations waiting for you.
         return redirect("invitations")
     tenants = list(selectors.user_tenants(user=request.user))
     if len(tenants) == 1:
         return redirect("tenant-dashboard", tenant_slug=tenants[0].slug)
     return render(request, "tenants/picker.html", {"tenants": tenants})
-
-
-INVITATIONS_SHOWN_SESSION_KEY = "invitations_shown"
 
 
 @login_required
@@ -49,12 +49,11 @@ def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
     """Target of the e-mailed link: shows that invitation if it is still open and addressed to you."""
     request.session[INVITATIONS_SHOWN_SESSION_KEY] = True
     invitation = services.invitation_from_link_token(token)
-    pending = selectors.invitations_for_user(user=request.user)
-    if invitation is not None and invitation.accepted_at is not None and invitation.email.lower() == (
-        request.user.email or ""
-    ).lower() and selectors.user_tenants(user=request.user).filter(pk=invitation.tenant_id).exists():
-        # Accepted already, e.g. by the first single sign-on login this link led to.
+    addressed_to_you = invitation is not None and invitation.email.lower() == (request.user.email or "").lower()
+    if addressed_to_you and selectors.user_tenants(user=request.user).filter(pk=invitation.tenant_id).exists():
+        # In the tenant already, e.g. accepted by the first single sign-on login this link led to.
         return redirect("tenant-dashboard", tenant_slug=invitation.tenant.slug)
+    pending = selectors.invitations_for_user(user=request.user)
     if invitation is None or not pending.filter(pk=invitation.pk).exists():
         # Same answer for a forged, expired, answered or someone else's invitation.
         return render(request, "accounts/invitation_invalid.html", status=404)
@@ -72,7 +71,7 @@ def invitation_respond(request: HttpRequest, invitation_id: int, answer: str) ->
         messages.success(request, f"You joined {invitation.tenant.name} as {membership.get_role_display().lower()}.")
         return redirect("tenant-dashboard", tenant_slug=invitation.tenant.slug)
     messages.success(request, f"Invitation to {invitation.tenant.name} declined.")
-    return redirect("invitations" if selectors.invitations_for_user(user=request.user) else "home")
+    return redirect("invitations" if selectors.invitations_for_user(user=request.user).exists() else "home")
 
 
 @login_required

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import signing
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from stats.collection import scheduling
@@ -130,3 +130,10 @@ def test_it_issues_tokens_with_an_expiry(world, settings, capsys) -> None:
     assert "valid until 2026-06-08 08:00 UTC" in err
     assert webhook_token_verify(token, secret="cmd-secret", now=NOW + timedelta(days=6, hours=23)) is not None
     assert webhook_token_verify(token, secret="cmd-secret", now=NOW + timedelta(days=7)) is None
+
+
+def test_it_refuses_a_token_lifetime_under_a_day(world, settings) -> None:
+    settings.WEBHOOK_SECRET = "cmd-secret"
+    with pytest.raises(CommandError) as error:
+        call_command("webhook_token", "--days", "0")
+    assert error.value.returncode == 2
