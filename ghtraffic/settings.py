@@ -152,7 +152,7 @@ PASSWORD_LOGIN_ENABLED = env_bool("PASSWORD_LOGIN_ENABLED", True)
 # Both login backends are always installed; each checks OIDC_ENABLED / PASSWORD_LOGIN_ENABLED at call time.
 # django-axes goes first: it refuses a locked-out password login before any password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "tenants.login_protection.LockoutBackend",
     "tenants.backends.PasswordBackend",
     "tenants.oidc.TenantOIDCBackend",
 ]

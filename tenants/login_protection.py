@@ -15,6 +15,7 @@ import ipaddress
 from datetime import timedelta
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -71,6 +72,17 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
     if original_response is not None and original_response.status_code == 429:
         return original_response
     return HttpResponse(LOCKED_OUT_MESSAGE, status=429, content_type="text/plain; charset=utf-8")
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """axes' backend (first in AUTHENTICATION_BACKENDS: refuses locked-out logins before any password
+    check), except that an authenticate() without a request (a shell, a script) is not counted: there
+    is no client address to count it against. Every web login passes its request."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, *args, **kwargs)
 
 
 class LoginAttemptHandler(AxesDatabaseHandler):
