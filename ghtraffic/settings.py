@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,9 +70,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "mozilla_django_oidc",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # The one place that resolves /t/<slug>/ and /api/v1/t/<slug>/ to a tenant the user belongs to.
     "tenants.middleware.TenantMiddleware",
+    # Turns a login lock-out (django-axes) into a 429 answer; axes wants to be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ghtraffic.urls"
@@ -145,8 +149,13 @@ OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and (OIDC_OP_ISSUER or OIDC_OP_AUTHORIZATI
 OIDC_ALLOW_SELF_SIGNUP = env_bool("OIDC_ALLOW_SELF_SIGNUP", False)
 PASSWORD_LOGIN_ENABLED = env_bool("PASSWORD_LOGIN_ENABLED", True)
 
-# Both backends are always installed; each checks OIDC_ENABLED / PASSWORD_LOGIN_ENABLED at call time.
-AUTHENTICATION_BACKENDS = ["tenants.backends.PasswordBackend", "tenants.oidc.TenantOIDCBackend"]
+# Both login backends are always installed; each checks OIDC_ENABLED / PASSWORD_LOGIN_ENABLED at call time.
+# django-axes goes first: it refuses a locked-out password login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "tenants.login_protection.LockoutBackend",
+    "tenants.backends.PasswordBackend",
+    "tenants.oidc.TenantOIDCBackend",
+]
 OIDC_CALLBACK_CLASS = "tenants.oidc.TenantOIDCCallbackView"
 OIDC_AUTHENTICATE_CLASS = "tenants.oidc.TenantOIDCAuthenticationRequestView"
 OIDC_OP_LOGOUT_URL_METHOD = "tenants.oidc.provider_logout_url"
@@ -154,9 +163,40 @@ OIDC_STORE_ID_TOKEN = True  # needed as id_token_hint for RP-initiated logout
 OIDC_USE_PKCE = True
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
 OIDC_DISCOVERY_CACHE_SECONDS = env_int("OIDC_DISCOVERY_CACHE_SECONDS", 3600)
-# Failed password logins allowed per username + client IP within the window (seconds).
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect directly and
+# REMOTE_ADDR is the client). Decides the client address used by the login lock-out.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto (never set this when clients reach the app directly).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", TRUSTED_PROXY_COUNT > 0)
+
+# Login lock-out (django-axes, counted in the database so every web process shares the counts): after
+# LOGIN_FAILURE_LIMIT failed password logins for one username from one client address, or
+# LOGIN_FAILURE_LIMIT_PER_ADDRESS failures from one address across usernames (password spraying), password
+# login from there answers 429 until LOGIN_FAILURE_WINDOW seconds after the failure that locked it.
+# Unlock early with `manage.py axes_reset_username NAME` or `manage.py axes_reset_ip ADDRESS`.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+AXES_HANDLER = "tenants.login_protection.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = "tenants.login_protection.failure_limit"
+AXES_COOLOFF_TIME = "tenants.login_protection.cool_off"
+AXES_RESET_ON_SUCCESS = True
+# Attempts refused while locked out are not recorded: they would neither extend the lock nor grow the
+# attempt rows (axes appends each attempt's form data) however long someone keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "tenants.login_protection.client_address"
+AXES_USERNAME_CALLABLE = "tenants.login_protection.attempted_username"
+AXES_WHITELIST_CALLABLE = "tenants.login_protection.not_a_password_login"
+AXES_LOCKOUT_CALLABLE = "tenants.login_protection.lockout_response"
+# Successful logins are not logged to the database (it would grow forever); failures are.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# Invitations: an existing account joins only after accepting; links in e-mails expire after this many days.
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 14)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -179,9 +219,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     # Preload-list submission is a hard-to-undo opt-in for the whole domain: the operator's choice.
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # /healthz is probed over plain HTTP inside the container network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if BEHIND_PROXY:
+    # Only a proxy we sit behind may tell us the request came in over HTTPS; a client reaching the app
+    # directly could otherwise claim it with one header.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -243,6 +286,8 @@ COLLECT_BUDGET_RESERVE = env_int("COLLECT_BUDGET_RESERVE", 50)
 # Hourly ticks: each spends what the budget allows, most at-risk first (stats.collection.planner).
 COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "17 * * * *")
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
+# During a rotation of WEBHOOK_SECRET: the old secret, still accepted until senders have the new one.
+WEBHOOK_SECRET_PREVIOUS = env_str("WEBHOOK_SECRET_PREVIOUS")
 
 # Fernet keys for stored GitHub tokens: a comma-separated list, newest first (rotation).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY")
@@ -270,8 +315,7 @@ Q_CLUSTER: dict[str, object] = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
-    # One cache for every web process: the login throttle and the OIDC discovery cache then count
-    # across gunicorn workers and machines instead of per process.
+    # One cache for every web process: the OIDC discovery cache is then shared across gunicorn workers.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     Q_CLUSTER["orm"] = "default"
@@ -280,13 +324,21 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to anonymous calls.
-        "rest_framework.authentication.TokenAuthentication",
+        # API tokens are stored hashed (django-rest-knox); tenants.middleware uses the same class.
+        "tenants.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.drf.error_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# API tokens (`Authorization: Token <key>`): stored as SHA-512 digests, valid API_TOKEN_TTL_DAYS (0: no expiry).
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 365)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS) if API_TOKEN_TTL_DAYS > 0 else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ghtraffic API",
@@ -308,5 +360,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Invitation e-mails. The console backend (the default) prints them to the log; set EMAIL_BACKEND to
+# django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST etc. to send them.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ghtraffic@localhost")
+# Absolute links in e-mails (invitations), e.g. https://traffic.example.com; empty: taken from the request.
+SITE_URL = env_str("SITE_URL").rstrip("/")

@@ -192,3 +192,14 @@ class CollectionLock(models.Model):
 
     def __str__(self) -> str:
         return f"Collection lock of {self.tenant} (run {self.run_id or '-'})"
+
+
+class WebhookDelivery(models.Model):
+    """A signed webhook request already accepted, kept for the replay window: the same delivery id (or
+    the same signed body) is refused while its row exists. Rows older than the window are pruned."""
+
+    key = models.CharField(max_length=80, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"webhook delivery {self.key[:12]}… at {self.received_at:%Y-%m-%d %H:%M:%S}"

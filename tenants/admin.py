@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from knox.models import AuthToken
 
 from tenants.models import GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
@@ -21,7 +22,7 @@ class MembershipInline(admin.TabularInline):
 class InvitationInline(admin.TabularInline):
     model = Invitation
     extra = 0
-    readonly_fields = ["accepted_at"]
+    readonly_fields = ["accepted_at", "declined_at"]
 
 
 @admin.register(Tenant)
@@ -42,7 +43,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "tenant", "role", "created", "accepted_at"]
+    list_display = ["email", "tenant", "role", "created", "expires_at", "accepted_at", "declined_at"]
     list_filter = ["tenant", "role"]
     search_fields = ["email"]
 
@@ -87,3 +88,29 @@ class GitHubCredentialAdmin(admin.ModelAdmin):
             obj.save(update_fields=["api_url", "updated"])
         # Reload so the admin's change message refers to the stored row.
         obj.pk = GitHubCredential.objects.get(tenant=obj.tenant).pk
+
+
+# knox's own admin lists token digests and key prefixes: replace it with one that shows neither.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: who, since when, until when; revoke by deleting. Keys are never stored or shown;
+    users create tokens on their profile page (or `manage.py drf_create_token USER`)."""
+
+    list_display = ["user", "created", "expiry"]
+    list_filter = ["expiry"]
+    search_fields = ["user__username", "user__email"]
+    fields = ["user", "created", "expiry"]
+    readonly_fields = ["user", "created", "expiry"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("user")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from common.drf import error_responses
 from tenants import selectors, services
 from tenants.access import TenantAccess
-from tenants.models import Invitation, Role
+from tenants.models import Role
 from tenants.permissions import TenantRole
 from tenants.validators import validate_github_api_url
 
@@ -85,7 +85,10 @@ class InviteSerializer(serializers.Serializer):
 class InviteResultSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.CharField()
-    status = serializers.ChoiceField(choices=["member", "invited"])
+    status = serializers.ChoiceField(
+        choices=["invited"], help_text="Always `invited`: the answer never tells whether the e-mail has an account."
+    )
+    expires_at = serializers.DateTimeField(help_text="The invitation lapses unless accepted by then.")
 
 
 class MemberListView(APIView):
@@ -113,7 +116,13 @@ class MemberListView(APIView):
 
     @extend_schema(
         operation_id="members_invite",
-        summary="Invite an e-mail with a role (admin): a known user joins at once, others at first login",
+        summary="Invite an e-mail with a role (admin); the person joins only by accepting",
+        description=(
+            "Always answers 201 `invited`, whether or not an account with this e-mail exists. An e-mail with a "
+            "signed link goes out; an existing user accepts or declines on their pending-invitations page, a new "
+            "identity accepts by logging in through OIDC with this verified e-mail. Inviting again renews the "
+            "invitation. Invitations expire after INVITATION_MAX_AGE_DAYS."
+        ),
         request=InviteSerializer,
         responses={201: InviteResultSerializer, **ERRORS},
         tags=["members"],
@@ -122,18 +131,17 @@ class MemberListView(APIView):
         serializer = InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            result = services.invitation_create(
+            invitation = services.invitation_create(
                 tenant=_access(request).tenant,
                 email=serializer.validated_data["email"],
                 role=serializer.validated_data["role"],
                 invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
             )
         except services.TenantRuleError as exc:
             raise ValidationError({"email": str(exc)}) from None
-        if isinstance(result, Invitation):
-            body = {"email": result.email, "role": result.role, "status": "invited"}
-        else:
-            body = {"email": result.user.email, "role": result.role, "status": "member"}
+        answer = {"email": invitation.email, "role": invitation.role, "status": "invited"}
+        body = InviteResultSerializer({**answer, "expires_at": invitation.expires_at}).data
         return Response(body, status=201)
 
 

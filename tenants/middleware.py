@@ -13,11 +13,11 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from common.errors import error_response
 from tenants.access import tenant_access_for
+from tenants.authentication import ApiTokenAuthentication
 
 TENANT_URL_KWARG = "tenant_slug"
 
@@ -33,7 +33,7 @@ def _api_user(request: HttpRequest) -> Any:
     a session and a token gets the tenant access of the very user the API view acts as.
     """
     try:
-        result = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
+        result = ApiTokenAuthentication().authenticate(request)  # type: ignore[arg-type]
     except AuthenticationFailed:
         return AnonymousUser()
     return result[0] if result else request.user

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -56,8 +59,14 @@ class Membership(models.Model):
         return Role(self.role).at_least(role)
 
 
+def invitation_expiry() -> datetime:
+    return timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+
 class Invitation(models.Model):
-    """An e-mail invited to a tenant; becomes a Membership when that identity first logs in."""
+    """An e-mail invited to a tenant. Becomes a Membership only with consent: the person with that
+    e-mail accepts it (pending-invitations page or the e-mailed link), or a new identity with that
+    verified e-mail logs in for the first time through OIDC. Expires at `expires_at`."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
@@ -65,6 +74,8 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(default=invitation_expiry)
 
     class Meta:
         constraints = [
@@ -73,6 +84,9 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.tenant} ({self.role})"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
 
 
 class GitHubCredential(models.Model):

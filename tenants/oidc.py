@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -157,18 +158,18 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
         # An unverified e-mail could be anyone's: never match on it.
         return bool(claims.get("email")) and claims.get("email_verified") is True
 
-    def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
-        user = super().get_or_create_user(access_token, id_token, payload)
-        if user is not None:
-            invitations_accept(user=user, email=user.email)
-        return user
-
     def create_user(self, claims: dict[str, Any]) -> Any:
-        """Only an identity with a pending invitation (or self-signup when allowed) gets an account."""
+        """Only an identity with a pending invitation (or self-signup when allowed) gets an account.
+
+        A new identity's first login is its acceptance of the invitations to its verified e-mail. An
+        existing user's login accepts nothing: they answer their invitations on the invitations page.
+        """
         from tenants.models import Invitation
 
         email = claims["email"].strip()
-        invited = Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).exists()
+        invited = Invitation.objects.filter(
+            email__iexact=email, accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=timezone.now()
+        ).exists()
         if not invited and not settings.OIDC_ALLOW_SELF_SIGNUP:
             self.request.session[NO_ACCESS_SESSION_KEY] = email
             logger.info("OIDC login of %s refused: no user and no invitation", email)
@@ -180,7 +181,9 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
                 first_name=str(claims.get("given_name", ""))[:150],
                 last_name=str(claims.get("family_name", ""))[:150],
             )
-            if not invited:
+            if invited:
+                invitations_accept(user=user, email=email)
+            else:
                 tenant_create_for_signup(slug=_slug_for(email), name=f"{email}'s tenant", admin=user)
         return user
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from knox.models import AuthToken
 
 from tenants.access import TenantAccess
 from tenants.crypto import SecretDecryptionError, decrypt_secret
@@ -20,6 +22,12 @@ def user_tenants(*, user: AbstractBaseUser) -> QuerySet[Tenant]:
 def user_memberships(*, user: AbstractBaseUser) -> QuerySet[Membership]:
     """The user's own memberships (not tenant-scoped: it is how a user finds their tenants)."""
     return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+
+
+def api_tokens_list(*, user: AbstractBaseUser) -> QuerySet[AuthToken]:
+    """The user's unexpired API tokens (digests only: the keys are never stored)."""
+    unexpired = Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
+    return AuthToken.objects.filter(unexpired, user=user).order_by("-created")
 
 
 def members_list(*, access: TenantAccess) -> QuerySet[Membership]:
@@ -37,11 +45,36 @@ def member_get(*, access: TenantAccess, membership_id: int) -> Membership:
 
 
 def invitations_pending(*, access: TenantAccess) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(tenant=access.tenant, accepted_at__isnull=True).order_by("email")
+    """The tenant's open invitations (expired ones too, marked so by the page): not accepted or declined."""
+    return Invitation.objects.filter(tenant=access.tenant, accepted_at__isnull=True, declined_at__isnull=True).order_by(
+        "email"
+    )
 
 
 def invitation_get(*, access: TenantAccess, invitation_id: int) -> Invitation:
     return get_object_or_404(Invitation, tenant=access.tenant, pk=invitation_id, accepted_at__isnull=True)
+
+
+def invitations_for_user(*, user: AbstractBaseUser) -> QuerySet[Invitation]:
+    """Invitations waiting for this user's answer: to their e-mail, unexpired, for tenants they are not in."""
+    if not getattr(user, "email", ""):
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            email__iexact=user.email,
+            accepted_at__isnull=True,
+            declined_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .exclude(tenant__memberships__user=user)
+        .select_related("tenant", "invited_by")
+        .order_by("tenant__name")
+    )
+
+
+def invitation_for_user_get(*, user: AbstractBaseUser, invitation_id: int) -> Invitation:
+    """One of the user's own pending invitations, or 404 (also for anyone else's)."""
+    return get_object_or_404(invitations_for_user(user=user), pk=invitation_id)
 
 
 def github_credential_get(*, access: TenantAccess) -> GitHubCredential | None:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from tenants.crypto import encrypt_secret
-from tenants.models import GitHubCredential, Invitation, Membership, Role, Tenant
+from tenants.models import GitHubCredential, Invitation, Membership, Role, Tenant, invitation_expiry
 from tenants.validators import validate_github_api_url
 
 if TYPE_CHECKING:  # annotations only: tenants sits below repos and never imports it
     from repos.models import Repository
+
+logger = logging.getLogger(__name__)
 
 
 class TenantRuleError(ValueError):
@@ -94,29 +102,74 @@ def membership_limit_set(*, membership: Membership, repositories: Iterable[Repos
     return membership
 
 
-@transaction.atomic
+INVITATION_TOKEN_SALT = "ghtraffic.tenants.invitation"
+
+
+def invitation_link_token(*, invitation: Invitation) -> str:
+    """A signed, dated token naming the invitation (for the e-mailed link; expires with the invitation)."""
+    return signing.dumps({"invitation": invitation.pk, "email": invitation.email.lower()}, salt=INVITATION_TOKEN_SALT)
+
+
+def invitation_from_link_token(token: str) -> Invitation | None:
+    """The invitation a link token names, or None when the token is forged, expired or stale."""
+    max_age = timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+    try:
+        payload = signing.loads(token, salt=INVITATION_TOKEN_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("invitation"), int):
+        return None
+    invitation = Invitation.objects.select_related("tenant").filter(pk=payload["invitation"]).first()
+    if invitation is None or invitation.email.lower() != payload.get("email"):
+        return None
+    return invitation
+
+
 def invitation_create(
-    *, tenant: Tenant, email: str, role: Role | str, invited_by: AbstractBaseUser | None = None
-) -> Membership | Invitation:
-    """Invite an e-mail. A user who already has this e-mail becomes a member at once; anyone else
-    gets a pending invitation that turns into a membership at their first (verified) OIDC login."""
+    *, tenant: Tenant, email: str, role: Role | str, invited_by: AbstractBaseUser | None = None, base_url: str = ""
+) -> Invitation:
+    """Invite an e-mail: always a pending invitation, answered the same whether an account with that
+    e-mail exists or not (so the answer tells nobody that). The person joins only by accepting it: on
+    the pending-invitations page, through the e-mailed link, or (a new identity) at first OIDC login.
+    Inviting again renews the invitation (role, expiry) and sends the e-mail again."""
     email = email.strip()
     role = Role(role)
-    users = list(get_user_model().objects.filter(email__iexact=email)[:2])
-    if len(users) == 1:
-        if Membership.objects.filter(tenant=tenant, user=users[0]).exists():
+    with transaction.atomic():
+        if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+            # Members are listed to the admins already: this tells them nothing new.
             raise TenantRuleError(f"{email} is already a member")
-        return Membership.objects.create(tenant=tenant, user=users[0], role=role)
-    invitation, created = Invitation.objects.get_or_create(
-        tenant=tenant,
-        email__iexact=email,
-        defaults={"email": email, "role": role, "invited_by": invited_by},
-    )
-    if not created:
-        invitation.role = role
-        invitation.accepted_at = None
-        invitation.save(update_fields=["role", "accepted_at"])
+        invitation, created = Invitation.objects.get_or_create(
+            tenant=tenant,
+            email__iexact=email,
+            defaults={"email": email, "role": role, "invited_by": invited_by},
+        )
+        if not created:
+            invitation.role = role
+            invitation.invited_by = invited_by
+            invitation.accepted_at = None
+            invitation.declined_at = None
+            invitation.expires_at = invitation_expiry()
+            invitation.save(update_fields=["role", "invited_by", "accepted_at", "declined_at", "expires_at"])
+    _invitation_mail_send(invitation=invitation, base_url=base_url)
     return invitation
+
+
+def _invitation_mail_send(*, invitation: Invitation, base_url: str) -> None:
+    site = settings.SITE_URL or base_url.rstrip("/")
+    link = site + reverse("invitation-link", kwargs={"token": invitation_link_token(invitation=invitation)})
+    body = render_to_string(
+        "accounts/invitation_email.txt",
+        {"invitation": invitation, "tenant": invitation.tenant, "link": link, "site": site},
+    )
+    try:
+        send_mail(
+            f"Invitation to {invitation.tenant.name} on ghtraffic",
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [invitation.email],
+        )
+    except Exception:  # the invitation stands: the person still sees it when they log in
+        logger.exception("could not send the invitation e-mail for invitation %s", invitation.pk)
 
 
 def invitation_revoke(*, invitation: Invitation) -> None:
@@ -124,13 +177,35 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 
 
 @transaction.atomic
+def invitation_respond(*, invitation: Invitation, user: AbstractBaseUser, accept: bool) -> Membership | None:
+    """The invited person accepts (a membership with the invited role) or declines. The caller has
+    checked that the invitation is pending and addressed to this user's e-mail."""
+    now = timezone.now()
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not accept:
+        invitation.declined_at = now
+        invitation.save(update_fields=["declined_at"])
+        return None
+    membership, _ = Membership.objects.get_or_create(
+        user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
 def invitations_accept(*, user: AbstractBaseUser, email: str) -> list[Membership]:
-    """Turn the pending invitations of this (verified) e-mail into memberships."""
+    """Turn the pending invitations of this (verified) e-mail into memberships: for an identity that
+    has just been created by its first OIDC login, which is its acceptance."""
     if not email:
         return []
     memberships = []
     now = timezone.now()
-    for invitation in Invitation.objects.select_for_update().filter(email__iexact=email, accepted_at__isnull=True):
+    pending = Invitation.objects.select_for_update().filter(
+        email__iexact=email, accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=now
+    )
+    for invitation in pending:
         membership, created = Membership.objects.get_or_create(
             user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
         )
@@ -156,12 +231,16 @@ def github_credential_set(*, tenant: Tenant, token: str, api_url: str = "") -> G
     return credential
 
 
-@transaction.atomic
-def api_token_create(*, user: AbstractBaseUser) -> Token:
-    """A new API token for the user; replaces the previous one (shown once)."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def api_token_create(*, user: AbstractBaseUser) -> tuple[AuthToken, str]:
+    """A new API token for the user, valid API_TOKEN_TTL_DAYS. Returns the stored row (a digest) and the
+    key, which exists only here: show it once."""
+    return AuthToken.objects.create(user=user)
 
 
-def api_token_revoke(*, user: AbstractBaseUser) -> None:
-    Token.objects.filter(user=user).delete()
+def api_token_revoke(*, user: AbstractBaseUser, token_id: str | None = None) -> int:
+    """Revoke one of the user's tokens (by its id, the digest), or all of them when no id is given."""
+    tokens = AuthToken.objects.filter(user=user)
+    if token_id is not None:
+        tokens = tokens.filter(digest=token_id)
+    deleted, _ = tokens.delete()
+    return deleted

@@ -10,6 +10,13 @@ urlpatterns = [
     path("accounts/logout/", TenantLogoutView.as_view(), name="logout"),
     path("accounts/no-access/", views.no_access, name="no-access"),
     path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/invitations/", views.invitations, name="invitations"),
+    path("accounts/invitations/link/<str:token>/", views.invitation_link, name="invitation-link"),
+    path(
+        "accounts/invitations/<int:invitation_id>/<str:answer>/",
+        views.invitation_respond,
+        name="invitation-respond",
+    ),
     path("accounts/profile/token/", views.api_token_create, name="api-token-create"),
     path("accounts/profile/token/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("t/<slug:tenant_slug>/settings/", views.tenant_settings, name="tenant-settings"),

@@ -8,24 +8,70 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tenants import selectors, services
 from tenants.decorators import tenant_role_required
 from tenants.forms import CredentialForm, InviteForm, RepositoryLimitForm, RoleForm, TenantRenameForm
-from tenants.models import Invitation, Role
+from tenants.login_protection import LOCKED_OUT_MESSAGE
+from tenants.models import Role
 from tenants.oidc import oidc_enabled
+
+INVITATIONS_SHOWN_SESSION_KEY = "invitations_shown"
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """`/` goes to the user's only tenant, or to a picker when there are several (or none)."""
+    pending = selectors.invitations_for_user(user=request.user)
+    if not request.session.get(INVITATIONS_SHOWN_SESSION_KEY) and pending.exists():
+        # Once per session (normally right after login): answer the invitations waiting for you.
+        return redirect("invitations")
     tenants = list(selectors.user_tenants(user=request.user))
     if len(tenants) == 1:
         return redirect("tenant-dashboard", tenant_slug=tenants[0].slug)
     return render(request, "tenants/picker.html", {"tenants": tenants})
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """The user's pending invitations, each with Accept / Decline."""
+    request.session[INVITATIONS_SHOWN_SESSION_KEY] = True
+    pending = selectors.invitations_for_user(user=request.user)
+    return render(request, "accounts/invitations.html", {"invitations": pending})
+
+
+@login_required
+def invitation_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Target of the e-mailed link: shows that invitation if it is still open and addressed to you."""
+    request.session[INVITATIONS_SHOWN_SESSION_KEY] = True
+    invitation = services.invitation_from_link_token(token)
+    addressed_to_you = invitation is not None and invitation.email.lower() == (request.user.email or "").lower()
+    if addressed_to_you and selectors.user_tenants(user=request.user).filter(pk=invitation.tenant_id).exists():
+        # In the tenant already, e.g. accepted by the first single sign-on login this link led to.
+        return redirect("tenant-dashboard", tenant_slug=invitation.tenant.slug)
+    pending = selectors.invitations_for_user(user=request.user)
+    if invitation is None or not pending.filter(pk=invitation.pk).exists():
+        # Same answer for a forged, expired, answered or someone else's invitation.
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    return render(request, "accounts/invitations.html", {"invitations": [invitation], "from_link": True})
+
+
+@login_required
+@require_POST
+def invitation_respond(request: HttpRequest, invitation_id: int, answer: str) -> HttpResponse:
+    if answer not in {"accept", "decline"}:
+        raise Http404("No such answer")
+    invitation = selectors.invitation_for_user_get(user=request.user, invitation_id=invitation_id)
+    membership = services.invitation_respond(invitation=invitation, user=request.user, accept=answer == "accept")
+    if membership is not None:
+        messages.success(request, f"You joined {invitation.tenant.name} as {membership.get_role_display().lower()}.")
+        return redirect("tenant-dashboard", tenant_slug=invitation.tenant.slug)
+    messages.success(request, f"Invitation to {invitation.tenant.name} declined.")
+    return redirect("invitations" if selectors.invitations_for_user(user=request.user).exists() else "home")
 
 
 @login_required
@@ -38,7 +84,7 @@ def switch_tenant(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Shows the enabled login methods; password attempts are throttled (429 when over the limit)."""
+    """Shows the enabled login methods; a locked-out password login (django-axes) answers 429."""
 
     redirect_authenticated_user = True
 
@@ -56,9 +102,9 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        if getattr(self.request, "login_throttled", False):
+        if getattr(self.request, "axes_locked_out", False):
             form.errors.clear()
-            form.add_error(None, "Too many failed login attempts. Try again later.")
+            form.add_error(None, LOCKED_OUT_MESSAGE)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().form_invalid(form)
 
@@ -68,28 +114,27 @@ def no_access(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/no_access.html")
 
 
+def _profile(request: HttpRequest, **extra: Any) -> HttpResponse:
+    context = {
+        "tokens": selectors.api_tokens_list(user=request.user),
+        "tenants": selectors.user_tenants(user=request.user),
+        "invitations": selectors.invitations_for_user(user=request.user),
+        **extra,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    from rest_framework.authtoken.models import Token
-
-    has_token = Token.objects.filter(user=request.user).exists()
-    return render(
-        request,
-        "accounts/profile.html",
-        {"has_token": has_token, "tenants": selectors.user_tenants(user=request.user)},
-    )
+    return _profile(request)
 
 
 @login_required
 @require_POST
 def api_token_create(request: HttpRequest) -> HttpResponse:
-    token = services.api_token_create(user=request.user)
+    token, key = services.api_token_create(user=request.user)
     # Shown once: the page is rendered directly (not redirected) so the key is not stored anywhere.
-    response = render(
-        request,
-        "accounts/profile.html",
-        {"has_token": True, "new_token": token.key, "tenants": selectors.user_tenants(user=request.user)},
-    )
+    response = _profile(request, new_token=key, new_token_expiry=token.expiry)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -97,8 +142,12 @@ def api_token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_revoke(request: HttpRequest) -> HttpResponse:
-    services.api_token_revoke(user=request.user)
-    messages.success(request, "API token revoked.")
+    """Revoke the token named by the `token` field (its id), or every token when it is absent."""
+    token_id = request.POST.get("token") or None
+    if services.api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, "API token revoked." if token_id else "All API tokens revoked.")
+    else:
+        messages.error(request, "No such API token.")
     return redirect("profile")
 
 
@@ -119,19 +168,18 @@ def members(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.invitation_create(
+            invitation = services.invitation_create(
                 tenant=access.tenant,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
+                base_url=request.build_absolute_uri("/"),
             )
         except services.TenantRuleError as exc:
             form.add_error("email", str(exc))
         else:
-            if isinstance(result, Invitation):
-                messages.success(request, f"Invited {result.email}; they join at their first login.")
-            else:
-                messages.success(request, f"{result.user} is now a member.")
+            # The same message whether or not an account with this e-mail exists.
+            messages.success(request, f"Invited {invitation.email}; they join once they accept the invitation.")
             return redirect("tenant-members", tenant_slug=tenant_slug)
     return render(
         request,
@@ -141,6 +189,8 @@ def members(request: HttpRequest, tenant_slug: str) -> HttpResponse:
             "form": form,
             "members": selectors.members_list(access=access),
             "invitations": selectors.invitations_pending(access=access),
+            "now": timezone.now(),
+            "invitation_max_age_days": settings.INVITATION_MAX_AGE_DAYS,
             "roles": Role.choices,
         },
         status=400 if request.method == "POST" else 200,

@@ -113,11 +113,11 @@ def test_it_hides_other_tenants_and_unknown_repositories(world, client):
 
 
 def test_it_accepts_a_token_and_case_insensitive_names(world):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=world.owner_a)
+    _, token = AuthToken.objects.create(user=world.owner_a)
     response = world.client_for(world.owner_b).__class__().get(
-        f"{BASE}/repos/ACME/Rocket/traffic/", HTTP_AUTHORIZATION=f"Token {token.key}"
+        f"{BASE}/repos/ACME/Rocket/traffic/", HTTP_AUTHORIZATION=f"Token {token}"
     )
     assert response.status_code == 200 and response.json()["repo"] == "acme/rocket"
 

@@ -71,6 +71,8 @@ def sweep(world) -> Sweep:
         "membership_id": membership_b.pk,
         "member_id": membership_b.pk,
         "invitation_id": invitation_b.pk,
+        "answer": "accept",
+        "token": "not-a-signed-token",
         "credential_id": GitHubCredential.objects.get(tenant=world.tenant_b).pk,
         "pk": repo_b.pk,
         # Django admin (staff only): B's tenant row.

@@ -144,7 +144,8 @@ class Stack:
         return process.wait(timeout=20)
 
     def webhook(self, payload: dict, *, port: int | None = None) -> tuple[int, dict]:
-        body = json.dumps(payload).encode()
+        # A signed ping carries a unique nonce (and a timestamp): the same body is accepted once only.
+        body = json.dumps({"nonce": uuid.uuid4().hex, **payload}).encode()
         signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port or self.port}/hooks/collect/", data=body, method="POST",

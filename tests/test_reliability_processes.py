@@ -230,12 +230,17 @@ def test_it_runs_exactly_one_of_a_command_and_a_webhook_started_together(proc, g
 
     import requests
 
-    from stats.collection.webhook import signature_for
+    from stats.collection.webhook import ping_body, signature_for
 
     slug = f"racing{int(ping_delay * 1000)}"
     tenant = seed_tenant(slug, REPOS[:3], token=TOKEN, github=github)
-    body = f'{{"tenant": "{slug}"}}'.encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(body, secret=HOOK_SECRET)}
+
+    def ping() -> dict:
+        # Each ping is a new delivery (timestamp + nonce): a signed body is accepted once only.
+        body = ping_body(tenant=slug)
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(body, secret=HOOK_SECRET)}
+        return requests.post(f"{web}/hooks/collect/", data=body, headers=headers, timeout=10).json()
+
     answers = []
     # The command process loads Django first, then waits for "go": both start at the same moment.
     ready, go = tmp_path / "ready", tmp_path / "go"
@@ -253,7 +258,7 @@ def test_it_runs_exactly_one_of_a_command_and_a_webhook_started_together(proc, g
     time.sleep(ping_delay)
     # Ping all through the command's life, from the moment it starts until it exits.
     while command.poll() is None:
-        answers.append(requests.post(f"{web}/hooks/collect/", data=body, headers=headers, timeout=10).json())
+        answers.append(ping())
     command.communicate(timeout=60)
 
     runs = list(CollectionRun.objects.using(ALIAS).filter(tenant=tenant).order_by("created"))
@@ -302,9 +307,9 @@ def test_it_refuses_a_huge_webhook_body_over_real_http_without_waiting_for_it(we
 def _webhook(base, slug):
     import requests
 
-    from stats.collection.webhook import signature_for
+    from stats.collection.webhook import ping_body, signature_for
 
-    body = f'{{"tenant": "{slug}"}}'.encode()
+    body = ping_body(tenant=slug)
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": signature_for(body, secret=HOOK_SECRET)}
     return requests.post(f"{base}/hooks/collect/", data=body, headers=headers, timeout=30).json()
 

@@ -28,11 +28,15 @@ def test_it_invites_an_unknown_email_as_a_pending_invitation(world) -> None:
     assert Invitation.objects.get(tenant=world.tenant_a).role == "admin"
 
 
-def test_it_adds_a_known_user_at_once(world) -> None:
+def test_it_invites_a_known_user_without_adding_them(world) -> None:
+    """Consent: an existing account is invited like anyone else and joins only by accepting."""
     client = world.client_for(world.owner_a)
-    client.post("/t/acme/settings/members/", {"email": "BOB@globex.test", "role": "viewer"})
-    assert Membership.objects.get(tenant=world.tenant_a, user=world.owner_b).role == Role.VIEWER
-    response = client.post("/t/acme/settings/members/", {"email": "bob@globex.test", "role": "viewer"})
+    response = client.post("/t/acme/settings/members/", {"email": "BOB@globex.test", "role": "viewer"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(tenant=world.tenant_a, user=world.owner_b).exists()
+    assert Invitation.objects.get(tenant=world.tenant_a).email == "BOB@globex.test"
+    # A member already: refused (members are listed to admins anyway).
+    response = client.post("/t/acme/settings/members/", {"email": "victor@acme.test", "role": "viewer"})
     assert response.status_code == 400 and "already a member" in response.content.decode()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from tenants.models import Membership
 
@@ -25,8 +25,8 @@ def test_it_answers_401_json_to_anonymous_api_calls_and_redirects_pages(world) -
 
 
 def test_it_resolves_token_users_for_the_api(world) -> None:
-    token = Token.objects.create(user=world.viewer_a)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=world.viewer_a)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/t/acme/repos/").status_code == 200
     assert client.get("/api/v1/t/globex/repos/").status_code == 404
     assert Client(HTTP_AUTHORIZATION="Token not-a-token").get("/api/v1/t/acme/repos/").status_code == 401
@@ -34,7 +34,7 @@ def test_it_resolves_token_users_for_the_api(world) -> None:
 
 def test_it_forgets_access_when_membership_or_account_ends(world) -> None:
     client = world.client_for(world.viewer_a)
-    token = Token.objects.create(user=world.viewer_a)
+    _, token = AuthToken.objects.create(user=world.viewer_a)
     assert client.get("/api/v1/t/acme/repos/").status_code == 200
     Membership.objects.filter(user=world.viewer_a).delete()
     assert client.get("/api/v1/t/acme/repos/").status_code == 404
@@ -42,4 +42,4 @@ def test_it_forgets_access_when_membership_or_account_ends(world) -> None:
     world.viewer_a.is_active = False
     world.viewer_a.save()
     assert client.get("/t/acme/").status_code == 302
-    assert Client(HTTP_AUTHORIZATION=f"Token {token.key}").get("/api/v1/t/acme/repos/").status_code == 401
+    assert Client(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/t/acme/repos/").status_code == 401

@@ -1,8 +1,10 @@
-"""POST /hooks/collect/: HMAC signature or signed token, replay window, throttled repeats."""
+"""POST /hooks/collect/: HMAC signature or signed token, replay window, throttled repeats.
+Replay protection (delivery ids, expiring tokens, secret rotation): test_webhook_replay.py."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,7 +35,10 @@ def hook(world, settings, queued, django_capture_on_commit_callbacks):
     client = Client()
 
     def post(body: bytes | dict | None = None, *, signature: str | None = None, sign_with: str | None = SECRET,
-             content_type: str = "application/json", **extra: str):
+             content_type: str = "application/json", stamp: bool = True, **extra: str):
+        if isinstance(body, dict) and stamp and (sign_with is not None or signature is not None):
+            # A signed request carries a fresh timestamp and a unique nonce (explicit values win).
+            body = {"timestamp": int(NOW.timestamp()), "nonce": uuid.uuid4().hex, **body}
         raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
         if signature is None and sign_with is not None:
             signature = signature_for(raw, secret=sign_with)
@@ -62,10 +67,12 @@ def test_it_queues_every_tenant_with_a_valid_hmac(hook, world, queued):
     assert all(call[0] == "stats.collection.tasks.collect_items" for call in queued)
 
 
-def test_it_accepts_an_empty_signed_body(hook):
+def test_it_refuses_an_empty_signed_body(hook):
+    # It carries no timestamp: a signed body is only good with one (and a delivery id).
     response = hook(b"")
-    assert response.status_code == 202
-    assert len(response.json()["queued"]) == 2
+    assert response.status_code == 401
+    assert response.json()["error"].startswith("timestamp:")
+    assert runs() == []
 
 
 def test_it_limits_the_run_to_the_tenant_in_the_body(hook, world):
@@ -213,7 +220,7 @@ def test_it_only_accepts_post(world, settings):
 def test_it_does_not_need_a_csrf_token(hook, world, settings):
     settings.WEBHOOK_SECRET = SECRET
     client = Client(enforce_csrf_checks=True)
-    raw = b'{"tenant": "acme"}'
+    raw = json.dumps({"tenant": "acme", "timestamp": int(NOW.timestamp()), "nonce": "csrf-free-1"}).encode()
     with freeze_time(NOW):
         response = client.post(URL, data=raw, content_type="application/json",
                                headers={"X-Hub-Signature-256": signature_for(raw, secret=SECRET)})
