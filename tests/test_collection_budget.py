@@ -144,3 +144,26 @@ def test_it_queues_small_tenants_before_big_ones(world, monkeypatch):
     outcomes = scheduling.collection_request_all(trigger=CollectionRun.Trigger.UI)
     # globex (1 repository) before acme (4), although acme sorts first by name.
     assert [outcome.tenant.slug for outcome in outcomes] == ["globex", "acme"]
+
+
+def test_it_shows_the_capacity_page(world):
+    from datetime import date as day
+
+    Repository.objects.filter(pk=world.repo_a.pk).update(
+        day_series_fetched_on=day(2026, 11, 10), metadata_fetched_on=day(2026, 11, 19),
+        week_series_fetched_on=day(2026, 11, 9), popular_fetched_on=day(2026, 11, 19),
+    )
+    CollectionRun.objects.create(
+        tenant=world.tenant_a, trigger="schedule", status="succeeded", rate_limit_limit=5000,
+        rate_limit_remaining=4200, plan_mode="lossless", plan_summary="plan: lossless; 30 requests planned",
+    )
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False):
+        response = world.client_for(world.viewer_a).get("/t/acme/capacity/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "5000 requests; 4200 left" in html
+    assert "Lossless: each kind of data" in html
+    # Daily series fetched 10 Nov: at risk from 16 Nov, i.e. today (20 Nov), and marked so.
+    assert "10 Nov → 20 Nov" in html
+    assert "7 " in html  # 7 requests a day for full freshness of one repository
+    assert "secret-plans" not in html

@@ -140,6 +140,32 @@ def group_due(group: Group, last: date | None, today: date) -> GroupDue:
     return GroupDue(group, DAY_SERIES_KEEP_DAYS + 1 - age, at_risk=age >= METADATA_MAX_AGE, age=age)
 
 
+def due_on(group: Group, last: date | None, today: date) -> date:
+    """The first day this group is at risk (today when it is already, or was never fetched)."""
+    if last is None:
+        return today
+    if group is Group.DAY_SERIES:
+        due = last + timedelta(days=DAY_SERIES_MAX_AGE)
+    elif group is Group.WEEK_SERIES:
+        due = _monday(last) + timedelta(days=WEEK_KEEP_DAYS - WEEK_MARGIN_DAYS)
+    elif group is Group.POPULAR:
+        due = last + timedelta(days=POPULAR_MAX_AGE)
+    else:
+        due = last + timedelta(days=METADATA_MAX_AGE)
+    return max(due, today)
+
+
+# Budgeted requests per repository and day: every group every day, and each at its lossless cadence
+# (the week series needs one fetch a week).
+FRESHNESS_REQUESTS_PER_DAY = float(REQUESTS_PER_REPOSITORY)
+FLOOR_REQUESTS_PER_DAY = (
+    REQUESTS[Group.DAY_SERIES] / DAY_SERIES_MAX_AGE
+    + REQUESTS[Group.WEEK_SERIES] / 7
+    + REQUESTS[Group.POPULAR] / POPULAR_MAX_AGE
+    + REQUESTS[Group.METADATA] / METADATA_MAX_AGE
+)
+
+
 def collection_plan(
     *,
     states: Iterable[RepositoryState],
