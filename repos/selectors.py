@@ -7,7 +7,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from repos.models import Repository
+from repos.models import InstallationRepository, Repository
 from tenants.access import TenantAccess
 
 # GitHub serves the last 14 days of traffic: a day not collected within 14 days of its end is lost.
@@ -41,8 +41,27 @@ def repository_for(*, access: TenantAccess, owner: str, name: str) -> Repository
     return access.repositories().filter(owner__iexact=owner, name__iexact=name).first()
 
 
+def installation_repositories_offered(*, access: TenantAccess) -> list[InstallationRepository]:
+    """Repositories granted to the tenant's GitHub App installation that the tenant does not follow."""
+    followed = Repository.objects.filter(tenant=access.tenant)
+    followed_ids = set(followed.exclude(github_id__isnull=True).values_list("github_id", flat=True))
+    followed_names = {f"{owner}/{name}".lower() for owner, name in followed.values_list("owner", "name")}
+    return [
+        row for row in InstallationRepository.objects.filter(tenant=access.tenant).order_by("owner", "name")
+        if row.github_id not in followed_ids and row.full_name.lower() not in followed_names
+    ]
+
+
+_APP_PERMISSIONS_HINT = (
+    "The GitHub App lacks Administration: read: edit the App's permissions on GitHub, then accept them in the "
+    "organisation's settings → GitHub Apps."
+)
 # (text found in the stored error, what to do about it), first match wins.
 _FIX_HINTS = (
+    ("lacks administration", _APP_PERMISSIONS_HINT),
+    ("installation is suspended", "An organisation owner suspended the GitHub App: unsuspend it in the "
+                                  "organisation's settings → GitHub Apps → Configure."),
+    ("was uninstalled", "The GitHub App was uninstalled: connect it again in Settings → GitHub credential."),
     ("bad credentials", "The GitHub token is invalid or expired: paste a new one in Settings → GitHub credential."),
     ("401", "The GitHub token is invalid or expired: paste a new one in Settings → GitHub credential."),
     ("decrypt", "The stored token cannot be decrypted with FIELD_ENCRYPTION_KEY: re-enter the GitHub token."),

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tenants.models import GitHubCredential, Invitation, Membership, Tenant
+from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
 from tenants.validators import validate_github_api_url
 
@@ -87,3 +87,10 @@ class GitHubCredentialAdmin(admin.ModelAdmin):
             obj.save(update_fields=["api_url", "updated"])
         # Reload so the admin's change message refers to the stored row.
         obj.pk = GitHubCredential.objects.get(tenant=obj.tenant).pk
+
+
+@admin.register(GitHubAppInstallation)
+class GitHubAppInstallationAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "installation_id", "account", "follow_all", "suspended_at", "updated"]
+    readonly_fields = ["installation_id", "account", "linked_by", "suspended_at"]
+    search_fields = ["account", "tenant__slug"]
