@@ -203,8 +203,9 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 self._send(403, {"message": "Must have push access to repository", "documentation_url": DOC_URL})
                 return
             elif fault.kind == "not_accessible":
-                self._send(403, {"message": "Resource not accessible by personal access token",
-                                 "documentation_url": DOC_URL})
+                # An App without Administration: read gets GitHub's "…by integration" wording.
+                via = "integration" if getattr(self, "_installation", None) else "personal access token"
+                self._send(403, {"message": f"Resource not accessible by {via}", "documentation_url": DOC_URL})
                 return
             elif fault.kind == "not_found":
                 self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})

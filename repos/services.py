@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import GitHubError
-from repos.models import Repository
+from repos.models import InstallationRepository, Repository
 from tenants.models import Tenant
 from tenants.selectors import github_app_installation_of
 
@@ -41,6 +41,10 @@ def repository_add(*, tenant: Tenant, full_name: str, github_id: int | None = No
     owner, name = parse_full_name(full_name)
     if Repository.objects.filter(tenant=tenant, owner__iexact=owner, name__iexact=name).exists():
         raise RepositoryExists(f"{owner}/{name} is already followed")
+    if github_id is None:
+        # Offered by the tenant's GitHub App installation: its id is known already.
+        offered = InstallationRepository.objects.filter(tenant=tenant, owner__iexact=owner, name__iexact=name).first()
+        github_id = offered.github_id if offered is not None else None
     try:
         with transaction.atomic():
             return Repository.objects.create(tenant=tenant, owner=owner, name=name, github_id=github_id)
