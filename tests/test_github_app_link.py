@@ -54,8 +54,11 @@ def test_it_offers_new_repositories_instead_of_following_them_without_follow_all
     assert _put(admin, {"installation_id": 12345}).status_code == 204
     assert set(Repository.objects.filter(tenant=world.tenant_a).values_list("name", flat=True)) == {"rocket"}
     assert InstallationRepository.objects.filter(tenant=world.tenant_a).count() == 3
+    InstallationRepository.objects.create(tenant=world.tenant_b, github_id=9, owner="globex", name="hidden-plans")
     page = admin.get("/t/acme/repos/").content.decode()
     assert "acme/booster" in page and "acme/fuel" in page and "Follow" in page
+    assert "hidden-plans" not in page  # another tenant's offers stay theirs
+    assert "acme/booster" not in world.client_for(world.viewer_a).get("/t/acme/repos/").content.decode()
     # One click follows it: the offer disappears.
     admin.post("/t/acme/repos/add/", {"full_name": "acme/booster"})
     assert Repository.objects.filter(tenant=world.tenant_a, name="booster").exists()
