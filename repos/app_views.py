@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from repos.github_app import app_configured
+from repos.github_app import app_configured, installation_tokens
 from repos.install_state import InstallStateInvalid, install_state_consume, install_state_create
 from repos.installations import (
     InstallationLinkError,
@@ -89,6 +89,7 @@ def github_app_setup(request: HttpRequest) -> HttpResponse:
 def github_app_unlink(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     installation = github_app_installation_get(access=request.tenant_access)  # type: ignore[attr-defined]
     if installation is not None:
+        installation_tokens.forget(installation.installation_id)
         github_app_installation_unlink(installation=installation)
         messages.success(request, "GitHub App installation unlinked; followed repositories and their history stay. "
                                   "Uninstall the App on GitHub too if it is no longer needed.")

@@ -39,8 +39,7 @@ MAX_RATE_LIMIT_SLEEPS = 3
 SECONDARY_LIMIT_DEFAULT_WAIT = 60
 
 
-# Hands out the current token; called with refresh=True after GitHub refused it (401): an
-# installation token that expired mid-run is replaced, and the request retried once.
+# The current token; refresh=True after a 401 (an installation token expired mid-run): retried once.
 TokenProvider = Callable[[bool], str]
 
 

@@ -171,6 +171,9 @@ class InstallationTokens:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # One lock per installation: threads of a run never stampede a refresh, and a slow exchange
+        # for one tenant does not hold up the others.
+        self._locks: dict[tuple[str, int], threading.Lock] = {}
         self._tokens: dict[tuple[str, int], tuple[str, float]] = {}
 
     def __repr__(self) -> str:  # never print the tokens
@@ -181,8 +184,9 @@ class InstallationTokens:
         """A token valid for a while yet; `refused` is one GitHub just answered 401 to: replace it,
         unless another thread already did."""
         key = (settings.GITHUB_API_URL, int(installation_id))
-        # One lock for all: a refresh costs one request, and threads of a run must not stampede it.
         with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
             cached = self._tokens.get(key)
             if cached is not None and cached[0] != refused and cached[1] - REFRESH_MARGIN_SECONDS > time.time():
                 return cached[0]
@@ -194,6 +198,11 @@ class InstallationTokens:
     def clear(self) -> None:
         with self._lock:
             self._tokens.clear()
+
+    def forget(self, installation_id: int) -> None:
+        """Drop the installation's token (unlinked, uninstalled): nothing of it stays in memory."""
+        with self._lock:
+            self._tokens.pop((settings.GITHUB_API_URL, int(installation_id)), None)
 
 
 installation_tokens = InstallationTokens()

@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from repos.clients import CredentialError, github_client_for_tenant, installation_revoked_message
 from repos.github import GitHubError, RepoInfo
-from repos.github_app import MSG_NOT_CONFIGURED, GitHubAppError, InstallationGone, app_configured, installation_get
+from repos.github_app import (
+    MSG_NOT_CONFIGURED,
+    GitHubAppError,
+    InstallationGone,
+    app_configured,
+    installation_get,
+    installation_tokens,
+)
 from repos.models import GitHubDelivery, InstallationRepository, Repository
 from tenants.app_installations import (
     InstallationTaken,
@@ -221,6 +228,7 @@ def installation_event_handle(*, event: str, payload: dict[str, Any]) -> str:
     action = payload.get("action")
     if event == "installation":
         if action == "deleted":
+            installation_tokens.forget(installation.installation_id)
             github_app_installation_unlink(
                 installation=installation, warning=installation_revoked_message(account=installation.account)
             )
