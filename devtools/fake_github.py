@@ -24,7 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from http.server import ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devtools.fake_github_app import FakeGitHubApp
 
 DOC_URL = "https://docs.github.com/rest"
 REFERRER_NAMES = (
@@ -132,6 +135,8 @@ class FakeGitHub:
         self._next_id = 100_000
         # Where Link headers point (default: this server); a test sets another host.
         self.link_base: str | None = None
+        # The GitHub App side (App JWTs, installations, installation tokens): see enable_app().
+        self.app: FakeGitHubApp | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -173,6 +178,13 @@ class FakeGitHub:
         assert self._server is not None, "FakeGitHub is not started"
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def enable_app(self, **options: Any) -> FakeGitHubApp:
+        """Serve the GitHub App endpoints too (`devtools.fake_github_app`)."""
+        from devtools.fake_github_app import FakeGitHubApp
+
+        self.app = FakeGitHubApp(self, **options)
+        return self.app
 
     # --- the simulated world -------------------------------------------------------------------
     def set_today(self, day: date, *, hour: int = 12) -> None:

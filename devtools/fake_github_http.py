@@ -22,6 +22,7 @@ ROUTES = (
     (re.compile(r"^/repositories/(\d+)(/.*)?$"), "by_id"),
     (re.compile(r"^/user/repos$"), "user_repos"),
     (re.compile(r"^/orgs/([^/]+)/repos$"), "org_repos"),
+    (re.compile(r"^/installation/repositories$"), "installation_repos"),
 )
 
 
@@ -43,6 +44,18 @@ class GitHubHandler(BaseHTTPRequestHandler):
         finally:
             gh.in_flight_change(-1)
 
+    def do_POST(self) -> None:
+        from devtools.fake_github_app import handle_app_request
+
+        self._split = urlsplit(self.path)
+        self._query = {}
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        handle_app_request(self, "POST", self._split.path.rstrip("/"), self._bearer())
+
+    def _bearer(self) -> str:
+        auth = self.headers.get("Authorization", "")
+        return auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+
     def _get(self) -> None:
         gh = self.github
         if gh.latency:
@@ -50,13 +63,25 @@ class GitHubHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         self._split = split
         self._query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        auth = self.headers.get("Authorization", "")
-        token = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
-        if not token or (gh.tokens is not None and token not in gh.tokens):
+        token = self._bearer()
+        path = split.path.rstrip("/") or "/"
+        if path.startswith("/app/"):
+            from devtools.fake_github_app import handle_app_request
+
+            handle_app_request(self, "GET", path, token)
+            return
+        self._installation, self._budget_key = None, ""  # one handler serves a keep-alive connection
+        if gh.app is not None and token.startswith("ghs_"):
+            # An installation token: live, and it sees only the installation's repositories.
+            self._installation = gh.app.installation_for_token(token)
+            if self._installation is None:
+                self._send(401, {"message": "Bad credentials", "documentation_url": DOC_URL}, token=None)
+                return
+            self._budget_key = gh.app.budget_key(self._installation.installation_id)
+        elif not token or (gh.tokens is not None and token not in gh.tokens):
             self._send(401, {"message": "Bad credentials", "documentation_url": DOC_URL}, token=None)
             return
         self._token = token
-        path = split.path.rstrip("/") or "/"
         for pattern, route in ROUTES:
             match = pattern.match(path)
             if match:
@@ -69,6 +94,9 @@ class GitHubHandler(BaseHTTPRequestHandler):
         gh = self.github
         key = f"{owner}/{name}".lower()
         repo = gh.repos.get(key)
+        installation = getattr(self, "_installation", None)
+        if repo is not None and installation is not None and not installation.has(repo.full_name):
+            repo = None  # not granted to the App: GitHub answers 404
         if repo is None and key in gh.renamed:
             # GitHub's answer for a moved repository: 301 to the id-based URL of the same resource.
             location = f"{gh.url}/repositories/{gh.renamed[key]}{rest}"
@@ -114,6 +142,15 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 return
         self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
 
+    def _route_installation_repos(self) -> None:
+        installation = getattr(self, "_installation", None)
+        if installation is None:
+            self._send(403, {"message": "You must authenticate with an installation access token in order to list "
+                                        "repositories for an installation.", "documentation_url": DOC_URL})
+            return
+        granted = [r for r in self.github.repos.values() if installation.has(r.full_name)]
+        self._list(sorted(granted, key=lambda r: r.full_name.lower()), key="repositories")
+
     def _route_user_repos(self) -> None:
         self._list(sorted(self.github.repos.values(), key=lambda r: r.full_name.lower()))
 
@@ -124,7 +161,7 @@ class GitHubHandler(BaseHTTPRequestHandler):
             return
         self._list(sorted(repos, key=lambda r: r.full_name.lower()))
 
-    def _list(self, repos: list[FakeRepo]) -> None:
+    def _list(self, repos: list[FakeRepo], *, key: str | None = None) -> None:
         try:
             per_page = min(max(int(self._query.get("per_page", 30)), 1), 100)
             page = max(int(self._query.get("page", 1)), 1)
@@ -142,7 +179,11 @@ class GitHubHandler(BaseHTTPRequestHandler):
             links.append(f'<{base}?per_page={per_page}&page={page - 1}>; rel="prev"')
             links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
         extra = {"Link": ", ".join(links)} if links else {}
-        self._serve(None, "list", lambda: [self.github.repo_body(r) for r in chunk], extra=extra)
+        def body() -> Any:
+            entries = [self.github.repo_body(r) for r in chunk]
+            return {"total_count": len(repos), key: entries} if key else entries
+
+        self._serve(None, "list", body, extra=extra)
 
     # --- responses -------------------------------------------------------------------------------
     def _serve(self, repo: FakeRepo | None, endpoint: str, body: Any, *, extra: dict[str, str] | None = None) -> None:
@@ -162,8 +203,9 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 self._send(403, {"message": "Must have push access to repository", "documentation_url": DOC_URL})
                 return
             elif fault.kind == "not_accessible":
-                self._send(403, {"message": "Resource not accessible by personal access token",
-                                 "documentation_url": DOC_URL})
+                # An App without Administration: read gets GitHub's "…by integration" wording.
+                via = "integration" if getattr(self, "_installation", None) else "personal access token"
+                self._send(403, {"message": f"Resource not accessible by {via}", "documentation_url": DOC_URL})
                 return
             elif fault.kind == "not_found":
                 self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
@@ -195,7 +237,7 @@ class GitHubHandler(BaseHTTPRequestHandler):
         declared_length: int | None = None,
     ) -> None:
         gh = self.github
-        token = getattr(self, "_token", "")
+        token = getattr(self, "_budget_key", "") or getattr(self, "_token", "")
         if charge and token:
             budget, refused = gh.spend(token, free)
             if refused:
@@ -213,7 +255,7 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 "x-ratelimit-reset": str(budget.reset),
                 "x-ratelimit-resource": "core",
             }
-        gh.log(FakeRequest("GET", self._split.path if hasattr(self, "_split") else self.path,
+        gh.log(FakeRequest(self.command, self._split.path if hasattr(self, "_split") else self.path,
                            self._split.query if hasattr(self, "_split") else "",
                            {k: v for k, v in self.headers.items()}, status))
         self.send_response(status)

@@ -289,6 +289,16 @@ WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
 # During a rotation of WEBHOOK_SECRET: the old secret, still accepted until senders have the new one.
 WEBHOOK_SECRET_PREVIOUS = env_str("WEBHOOK_SECRET_PREVIOUS")
 
+# GitHub App (optional): organisations grant read access through an installation instead of a token.
+GITHUB_APP_ID = env_str("GITHUB_APP_ID")
+# PEM text (literal "\n" sequences are accepted, for one-line environment variables) or a file path.
+GITHUB_APP_PRIVATE_KEY = env_str("GITHUB_APP_PRIVATE_KEY")
+GITHUB_APP_PRIVATE_KEY_FILE = env_str("GITHUB_APP_PRIVATE_KEY_FILE")
+GITHUB_APP_SLUG = env_str("GITHUB_APP_SLUG")
+GITHUB_APP_WEBHOOK_SECRET = env_str("GITHUB_APP_WEBHOOK_SECRET")
+# Where the install page lives (https://github.com, or a GitHub Enterprise host).
+GITHUB_WEB_URL = env_str("GITHUB_WEB_URL", "https://github.com").rstrip("/")
+
 # Fernet keys for stored GitHub tokens: a comma-separated list, newest first (rotation).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY")
 if not FIELD_ENCRYPTION_KEYS:

@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ghtraffic import health
+from repos import app_views, webhooks
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -20,7 +21,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include(api_v1)),
+    path("hooks/github/", webhooks.github_app_webhook, name="github-app-hook"),
     path("hooks/", include("stats.collection.urls")),
+    path("github-app/setup/", app_views.github_app_setup, name="github-app-setup"),
     path("", include("tenants.urls")),
     path("t/<slug:tenant_slug>/", include("repos.urls")),
     path("t/<slug:tenant_slug>/", include("stats.web.urls")),

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,16 +25,49 @@ from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
+from repos.github_errors import (  # re-exported: callers import errors from the client
+    ErrorCode,
+    GitHubAccessError,
+    GitHubBadResponse,
+    GitHubError,
+    GitHubNotFound,
+    GitHubRateLimited,
+    GitHubUnauthorized,
+    GitHubUnavailable,
+)
+
+__all__ = [
+    "ApiResponse",
+    "ErrorCode",
+    "GitHubAccessError",
+    "GitHubBadResponse",
+    "GitHubClient",
+    "GitHubError",
+    "GitHubNotFound",
+    "GitHubRateLimited",
+    "GitHubUnauthorized",
+    "GitHubUnavailable",
+    "RateBudget",
+    "RepoInfo",
+]
+
 logger = logging.getLogger(__name__)
 
 TRAFFIC_ENDPOINTS = ("views", "clones")
 MSG_NO_ACCESS = "token lacks access: needs push access (classic `repo` scope) or fine-grained 'Administration: read'"
 MSG_NOT_FOUND = "not found or not visible to this token"
 MSG_UNAUTHORIZED = "token invalid or expired"
+MSG_APP_NO_ACCESS = (
+    "the App lacks Administration: read; update the App's permissions and accept them in the organisation's settings"
+)
 # Attempts at one request when GitHub says "rate limited, wait N s" and N is short enough to sleep.
 MAX_RATE_LIMIT_SLEEPS = 3
 # Without retry-after GitHub asks for at least a minute before retrying a secondary limit.
 SECONDARY_LIMIT_DEFAULT_WAIT = 60
+
+
+# The current token; refresh=True after a 401 (an installation token expired mid-run): retried once.
+TokenProvider = Callable[[bool], str]
 
 
 def pause(seconds: float) -> None:
@@ -49,70 +81,6 @@ def _is_timeout(exc: requests.RequestException) -> bool:
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, urllib3_exceptions.TimeoutError)
-
-
-class ErrorCode(StrEnum):
-    """Why collecting a repository failed: stored with each failed run item and on the repository, so
-    the fix hint and any alert key on the cause, never on the wording of a message."""
-
-    NO_CREDENTIAL = "no_credential"
-    BAD_CREDENTIAL = "bad_credential"
-    NO_PUSH_ACCESS = "no_push_access"
-    ACCESS_DENIED = "access_denied"
-    NOT_FOUND = "not_found"
-    RATE_LIMITED = "rate_limited"
-    SERVER_ERROR = "server_error"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    BAD_RESPONSE = "bad_response"
-    REPOSITORY_REPLACED = "repository_replaced"
-    RENAME_CONFLICT = "rename_conflict"
-    STORE_FAILED = "store_failed"
-    NOT_REACHED = "not_reached"
-    ABANDONED = "abandoned"
-    UNEXPECTED = "unexpected"
-
-
-class GitHubError(Exception):
-    """A request failed; `str(exc)` is an actionable message safe to store and show, `code` its cause."""
-
-    code: ErrorCode = ErrorCode.UNEXPECTED
-
-    def __init__(self, message: str, *, status: int | None = None, code: ErrorCode | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        if code is not None:
-            self.code = code
-
-
-class GitHubAccessError(GitHubError):
-    code = ErrorCode.ACCESS_DENIED
-
-
-class GitHubNotFound(GitHubError):
-    code = ErrorCode.NOT_FOUND
-
-
-class GitHubUnauthorized(GitHubError):
-    code = ErrorCode.BAD_CREDENTIAL
-
-
-class GitHubBadResponse(GitHubError):
-    code = ErrorCode.BAD_RESPONSE
-
-
-class GitHubUnavailable(GitHubError):
-    code = ErrorCode.UNREACHABLE
-
-
-class GitHubRateLimited(GitHubError):
-    """The credential's budget is spent until `until`; the run stops cleanly and resumes later."""
-
-    code = ErrorCode.RATE_LIMITED
-
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"rate limited until {until.strftime('%Y-%m-%d %H:%M:%S UTC')}", status=403)
-        self.until = until
 
 
 @dataclass(frozen=True)
@@ -150,6 +118,7 @@ class RateBudget:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.remaining: int | None = None
+        # The credential's hourly budget (5,000 for a token; up to 12,500 for an App installation).
         self.limit: int | None = None
         self.reset_at: float | None = None
         # Set when a wait is too long to sleep through: every later request stops at once.
@@ -205,7 +174,8 @@ class GitHubClient:
     def __init__(
         self,
         *,
-        token: str,
+        token: str = "",
+        token_provider: TokenProvider | None = None,
         base_url: str | None = None,
         timeout: float | None = None,
         pool_size: int | None = None,
@@ -216,7 +186,9 @@ class GitHubClient:
         clock: Callable[[], float] = time.time,
         budget: RateBudget | None = None,
     ) -> None:
-        self._token = token
+        self._token_provider = token_provider or (lambda refresh: token)
+        self._refreshable = token_provider is not None
+        self._tokens_seen = {token} if token else set()
         self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.GITHUB_TIMEOUT_SECONDS
         self.max_rate_limit_wait = (
@@ -252,7 +224,6 @@ class GitHubClient:
         self.session.mount("https://", adapter)
         self.session.headers.update(
             {
-                "Authorization": f"Bearer {token}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": settings.GITHUB_API_VERSION,
                 "User-Agent": "ghtraffic",
@@ -276,7 +247,14 @@ class GitHubClient:
         return getattr(self._local, "attempts", 0)
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
+        for token in list(self._tokens_seen):
+            text = text.replace(token, "***") if token else text
+        return text
+
+    def _authorization(self, *, refresh: bool = False) -> dict[str, str]:
+        token = self._token_provider(refresh)
+        self._tokens_seen.add(token)
+        return {"Authorization": f"Bearer {token}"}
 
     # --- one request -------------------------------------------------------------------------
     # Every frame below this one (requests, urllib3) holds the Authorization header in its locals:
@@ -286,17 +264,23 @@ class GitHubClient:
         """GET `path`; 304 when `etag` still matches. Raises GitHubError subclasses with safe messages."""
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         headers = {"If-None-Match": etag} if etag else {}
-        for _attempt in range(MAX_RATE_LIMIT_SLEEPS + 1):
+        refreshed = False
+        for _attempt in range(MAX_RATE_LIMIT_SLEEPS + 1 + int(self._refreshable)):
             self._wait_for_budget()
+            auth = self._authorization()
             self._count_attempt()
             try:
-                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
+                response = self.session.get(url, params=params, headers={**headers, **auth}, timeout=self.timeout)
                 content = response.content  # a truncated body raises here, not later
             except requests.RequestException as exc:
                 code = ErrorCode.TIMEOUT if _is_timeout(exc) else ErrorCode.UNREACHABLE
                 message = self._scrub(f"GitHub unreachable for {path}: {type(exc).__name__}")
                 raise GitHubUnavailable(message, code=code) from None
             self.budget.observe(response.headers)
+            if response.status_code == 401 and self._refreshable and not refreshed:
+                refreshed = True
+                self._authorization(refresh=True)  # a token that expired mid-run: once with a fresh one
+                continue
             wait = self._rate_limit_wait(response)
             if wait is not None:
                 if wait <= self.max_rate_limit_wait:
@@ -348,6 +332,8 @@ class GitHubClient:
             raise GitHubUnauthorized(MSG_UNAUTHORIZED, status=401)
         if status == 403:
             message = _message(response)
+            if "resource not accessible by integration" in message.lower():
+                raise GitHubAccessError(MSG_APP_NO_ACCESS, status=403, code=ErrorCode.APP_PERMISSION_MISSING)
             if "push access" in message.lower() or "resource not accessible" in message.lower():
                 raise GitHubAccessError(MSG_NO_ACCESS, status=403, code=ErrorCode.NO_PUSH_ACCESS)
             raise GitHubAccessError(self._scrub(f"access denied (403): {message or 'no reason given'}"), status=403)
@@ -397,15 +383,22 @@ class GitHubClient:
 
     def list_repositories(self, org: str | None = None) -> list[RepoInfo]:
         """Every repository the token sees (`/user/repos`) or of one organisation, following Link pages."""
-        url: str | None = f"/orgs/{org}/repos" if org else "/user/repos"
+        return self._repository_pages(f"/orgs/{org}/repos" if org else "/user/repos")
+
+    def list_installation_repositories(self) -> list[RepoInfo]:
+        """Every repository a GitHub App installation was granted (its token only sees these)."""
+        return self._repository_pages("/installation/repositories", key="repositories")
+
+    def _repository_pages(self, url: str | None, *, key: str | None = None) -> list[RepoInfo]:
         params: dict[str, Any] | None = {"per_page": 100}
         found: list[RepoInfo] = []
         seen_pages = 0
         while url is not None and seen_pages < 1000:
             response = self.get(url, params=params)
-            if not isinstance(response.data, list):
+            data = response.data.get(key) if key and isinstance(response.data, dict) else response.data
+            if not isinstance(data, list):
                 raise GitHubBadResponse("GitHub sent an unexpected repository list")
-            for entry in response.data:
+            for entry in data:
                 _require(entry, dict, ("id", "name", "owner"), "repository list")
                 found.append(
                     RepoInfo(

@@ -55,3 +55,37 @@ class EndpointETag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["repository", "endpoint"], name="etag_unique_repository_endpoint"),
         ]
+
+
+class InstallationRepository(models.Model):
+    """A repository the tenant's GitHub App installation was granted: without "follow all" these are
+    offered on the repositories page (followed with one click) rather than followed."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="installation_repositories")
+    github_id = models.BigIntegerField()
+    owner = models.CharField(max_length=100)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["owner", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "github_id"], name="installation_repository_unique_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+class GitHubDelivery(models.Model):
+    """An App webhook delivery already handled (X-GitHub-Delivery): GitHub redelivers, we act once.
+    Rows older than a day are pruned."""
+
+    delivery_id = models.CharField(max_length=100, unique=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.delivery_id

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from repos.github import ErrorCode
-from repos.models import Repository
+from repos.models import InstallationRepository, Repository
 from tenants.access import TenantAccess
 
 # GitHub serves the last 14 days of traffic: a day not collected within 14 days of its end is lost.
@@ -45,6 +45,17 @@ def repository_for(*, access: TenantAccess, owner: str, name: str) -> Repository
     return access.repositories().filter(owner__iexact=owner, name__iexact=name).first()
 
 
+def installation_repositories_offered(*, access: TenantAccess) -> list[InstallationRepository]:
+    """Repositories granted to the tenant's GitHub App installation that the tenant does not follow."""
+    followed = Repository.objects.filter(tenant=access.tenant)
+    followed_ids = set(followed.exclude(github_id__isnull=True).values_list("github_id", flat=True))
+    followed_names = {f"{owner}/{name}".lower() for owner, name in followed.values_list("owner", "name")}
+    return [
+        row for row in InstallationRepository.objects.filter(tenant=access.tenant).order_by("owner", "name")
+        if row.github_id not in followed_ids and row.full_name.lower() not in followed_names
+    ]
+
+
 _TOKEN_INVALID = "The GitHub token is invalid or expired: paste a new one in Settings → GitHub credential."
 _PUSH_ACCESS = ("Traffic needs push access: give the token's owner write access to this repository "
                 "(classic token: repo scope; fine-grained: Administration read).")
@@ -57,6 +68,15 @@ FIX_HINTS: dict[str, str] = {
     ErrorCode.NO_CREDENTIAL: "Add a GitHub token in Settings → GitHub credential.",
     ErrorCode.BAD_CREDENTIAL: _TOKEN_INVALID,
     ErrorCode.NO_PUSH_ACCESS: _PUSH_ACCESS,
+    ErrorCode.APP_PERMISSION_MISSING: (
+        "The GitHub App lacks Administration: read: edit the App's permissions on GitHub, then accept them in "
+        "the organisation's settings → GitHub Apps."
+    ),
+    ErrorCode.APP_SUSPENDED: (
+        "An organisation owner suspended the GitHub App: unsuspend it in the organisation's settings → "
+        "GitHub Apps → Configure."
+    ),
+    ErrorCode.APP_UNINSTALLED: "The GitHub App was uninstalled: connect it again in Settings → GitHub credential.",
     ErrorCode.ACCESS_DENIED: "GitHub refused access: check the token's permissions for this repository.",
     ErrorCode.NOT_FOUND: _NOT_VISIBLE,
     ErrorCode.RATE_LIMITED: "GitHub's rate limit was reached: the next run continues where this one stopped.",

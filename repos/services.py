@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 
 from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import GitHubError
-from repos.models import Repository
+from repos.models import InstallationRepository, Repository
 from tenants.models import Tenant
+from tenants.selectors import github_app_installation_of
 
 # GitHub's rules: owner 1-39 alphanumerics or single hyphens; name 1-100 of [A-Za-z0-9._-], not "." or "..".
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -40,6 +41,10 @@ def repository_add(*, tenant: Tenant, full_name: str, github_id: int | None = No
     owner, name = parse_full_name(full_name)
     if Repository.objects.filter(tenant=tenant, owner__iexact=owner, name__iexact=name).exists():
         raise RepositoryExists(f"{owner}/{name} is already followed")
+    if github_id is None:
+        # Offered by the tenant's GitHub App installation: its id is known already.
+        offered = InstallationRepository.objects.filter(tenant=tenant, owner__iexact=owner, name__iexact=name).first()
+        github_id = offered.github_id if offered is not None else None
     try:
         with transaction.atomic():
             return Repository.objects.create(tenant=tenant, owner=owner, name=name, github_id=github_id)
@@ -100,7 +105,12 @@ def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple
     """(full_name, github_id) of every repository the tenant's token can access (or the org's), all pages."""
     try:
         with github_client_for_tenant(tenant=tenant) as client:
-            found = client.list_repositories(org=org)
+            if github_app_installation_of(tenant=tenant) is not None:
+                # An installation token sees exactly the repositories granted to the App.
+                found = client.list_installation_repositories()
+                found = [info for info in found if org is None or info.owner.lower() == org.lower()]
+            else:
+                found = client.list_repositories(org=org)
     except CredentialError as error:
         raise ImportUnavailable(f"{error}: add one in Settings → GitHub credential.") from None
     except GitHubError as error:

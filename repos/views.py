@@ -13,11 +13,18 @@ from django.views.decorators.http import require_POST
 from repos import services
 from repos.forms import RepositoryAddForm, RepositoryImportForm
 from repos.models import Repository
-from repos.selectors import days_before_github_forgets, repository_fix_hint, repository_for, repository_list, today_utc
+from repos.selectors import (
+    days_before_github_forgets,
+    installation_repositories_offered,
+    repository_fix_hint,
+    repository_for,
+    repository_list,
+    today_utc,
+)
 from tenants.access import TenantAccess
 from tenants.decorators import tenant_role_required
 from tenants.models import Role
-from tenants.selectors import github_credential_get
+from tenants.selectors import github_app_installation_get, github_credential_get
 
 
 def _access(request: HttpRequest) -> TenantAccess:
@@ -38,6 +45,8 @@ def _list_url(tenant_slug: str) -> str:
 def repository_settings(request: HttpRequest, tenant_slug: str, today: date | None = None) -> HttpResponse:
     access = _access(request)
     today = today_utc(today)
+    can_manage = access.has_role(Role.MAINTAINER)
+    installation = github_app_installation_get(access=access)
     repositories = [
         {
             "repository": repo,
@@ -53,8 +62,10 @@ def repository_settings(request: HttpRequest, tenant_slug: str, today: date | No
             "repositories": repositories,
             "add_form": RepositoryAddForm(),
             "import_form": RepositoryImportForm(),
-            "can_manage": access.has_role(Role.MAINTAINER),
-            "has_credential": github_credential_get(access=access) is not None,
+            "can_manage": can_manage,
+            "has_credential": installation is not None or github_credential_get(access=access) is not None,
+            "installation": installation,
+            "offered": installation_repositories_offered(access=access) if can_manage and installation else [],
         },
     )
 

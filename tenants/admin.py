@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from knox.models import AuthToken
 
-from tenants.models import GitHubCredential, Invitation, Membership, Tenant
+from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
 from tenants.validators import validate_github_api_url
 
@@ -114,3 +114,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(GitHubAppInstallation)
+class GitHubAppInstallationAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "installation_id", "account", "follow_all", "suspended_at", "updated"]
+    readonly_fields = ["installation_id", "account", "linked_by", "suspended_at"]
+    search_fields = ["account", "tenant__slug"]

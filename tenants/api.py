@@ -1,10 +1,11 @@
-"""Tenants API: the caller's tenants, a tenant's members, its GitHub credential (write-only)."""
+"""Tenants API: the caller's tenants and a tenant's members. (The GitHub credential endpoint lives in
+repos/credential_api.py: linking a GitHub App installation asks GitHub, which tenants must not import.)"""
 
 from __future__ import annotations
 
 from django.db import IntegrityError
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -17,7 +18,6 @@ from tenants import selectors, services
 from tenants.access import TenantAccess
 from tenants.models import Role
 from tenants.permissions import TenantRole
-from tenants.validators import validate_github_api_url
 
 ERRORS = error_responses(400, 401, 403, 404, d404="Unknown tenant, or not a member.")
 
@@ -143,45 +143,3 @@ class MemberListView(APIView):
         answer = {"email": invitation.email, "role": invitation.role, "status": "invited"}
         body = InviteResultSerializer({**answer, "expires_at": invitation.expires_at}).data
         return Response(body, status=201)
-
-
-class CredentialStatusSerializer(serializers.Serializer):
-    configured = serializers.BooleanField()
-    last4 = serializers.CharField(allow_null=True)
-
-
-class CredentialWriteSerializer(serializers.Serializer):
-    token = serializers.CharField(write_only=True, trim_whitespace=True)
-    api_url = serializers.URLField(required=False, allow_blank=True, default="", validators=[validate_github_api_url])
-
-
-class GitHubCredentialView(APIView):
-    renderer_classes = [JSONRenderer]
-    permission_classes = [TenantRole(Role.VIEWER, write=Role.ADMIN)]
-
-    @extend_schema(
-        operation_id="github_credential_status",
-        summary="Whether a GitHub token is configured (never the token itself)",
-        responses={200: CredentialStatusSerializer, **ERRORS},
-        tags=["tenants"],
-    )
-    def get(self, request: Request, tenant_slug: str) -> Response:
-        credential = selectors.github_credential_get(access=_access(request))
-        return Response({"configured": credential is not None, "last4": credential.token_last4 if credential else None})
-
-    @extend_schema(
-        operation_id="github_credential_set",
-        summary="Set or replace the tenant's GitHub token (admin; write-only)",
-        request=CredentialWriteSerializer,
-        responses={204: None, **ERRORS},
-        tags=["tenants"],
-    )
-    def put(self, request: Request, tenant_slug: str) -> Response:
-        serializer = CredentialWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.github_credential_set(
-            tenant=_access(request).tenant,
-            token=serializer.validated_data["token"],
-            api_url=serializer.validated_data["api_url"],
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)

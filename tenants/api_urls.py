@@ -5,5 +5,4 @@ from tenants import api
 urlpatterns: list[URLPattern | URLResolver] = [
     path("tenants/", api.TenantListView.as_view(), name="api-tenants"),
     path("t/<slug:tenant_slug>/members/", api.MemberListView.as_view(), name="api-members"),
-    path("t/<slug:tenant_slug>/github-credential/", api.GitHubCredentialView.as_view(), name="api-github-credential"),
 ]

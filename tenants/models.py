@@ -104,3 +104,27 @@ class GitHubCredential(models.Model):
     @property
     def display(self) -> str:
         return f"configured, ends with …{self.token_last4}"
+
+
+class GitHubAppInstallation(models.Model):
+    """A GitHub App installation linked to a tenant: GitHub issues short-lived tokens for it on demand,
+    so nothing secret is stored here. An installation belongs to one tenant only."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="github_app_installation")
+    installation_id = models.BigIntegerField(unique=True)
+    # The organisation or user the App is installed on (GitHub's `account.login`).
+    account = models.CharField(max_length=100)
+    # Follow every repository of the installation (and those added later) instead of offering them.
+    follow_all = models.BooleanField(default=False)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"GitHub App installation {self.installation_id} ({self.account}) of {self.tenant}"
+
+    @property
+    def display(self) -> str:
+        state = " (suspended)" if self.suspended_at else ""
+        return f"GitHub App installed on {self.account}{state}"

@@ -12,7 +12,7 @@ from knox.models import AuthToken
 
 from tenants.access import TenantAccess
 from tenants.crypto import SecretDecryptionError, decrypt_secret
-from tenants.models import GitHubCredential, Invitation, Membership, Tenant
+from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
 
 
 def user_tenants(*, user: AbstractBaseUser) -> QuerySet[Tenant]:
@@ -79,6 +79,20 @@ def invitation_for_user_get(*, user: AbstractBaseUser, invitation_id: int) -> In
 
 def github_credential_get(*, access: TenantAccess) -> GitHubCredential | None:
     return GitHubCredential.objects.filter(tenant=access.tenant).first()
+
+
+def github_app_installation_get(*, access: TenantAccess) -> GitHubAppInstallation | None:
+    return GitHubAppInstallation.objects.filter(tenant=access.tenant).first()
+
+
+def github_app_installation_of(*, tenant: Tenant) -> GitHubAppInstallation | None:
+    """The tenant's linked installation, for system work (collection, webhooks): not access-scoped."""
+    return GitHubAppInstallation.objects.filter(tenant=tenant).first()
+
+
+def github_app_installation_by_id(*, installation_id: int) -> GitHubAppInstallation | None:
+    """Which tenant an installation belongs to (App webhooks name the installation, not the tenant)."""
+    return GitHubAppInstallation.objects.select_related("tenant").filter(installation_id=installation_id).first()
 
 
 class CredentialUnavailable(Exception):

@@ -19,7 +19,15 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from tenants.crypto import encrypt_secret
-from tenants.models import GitHubCredential, Invitation, Membership, Role, Tenant, invitation_expiry
+from tenants.models import (
+    GitHubAppInstallation,
+    GitHubCredential,
+    Invitation,
+    Membership,
+    Role,
+    Tenant,
+    invitation_expiry,
+)
 from tenants.validators import validate_github_api_url
 
 if TYPE_CHECKING:  # annotations only: tenants sits below repos and never imports it
@@ -224,10 +232,13 @@ def github_credential_set(*, tenant: Tenant, token: str, api_url: str = "") -> G
         validate_github_api_url(api_url)
     except ValidationError as error:
         raise ValueError(error.messages[0]) from None
-    credential, _ = GitHubCredential.objects.update_or_create(
-        tenant=tenant,
-        defaults={"token_encrypted": encrypt_secret(token), "token_last4": token[-4:], "api_url": api_url},
-    )
+    with transaction.atomic():
+        credential, _ = GitHubCredential.objects.update_or_create(
+            tenant=tenant,
+            defaults={"token_encrypted": encrypt_secret(token), "token_last4": token[-4:], "api_url": api_url},
+        )
+        # One credential at a time: a token replaces a linked GitHub App installation.
+        GitHubAppInstallation.objects.filter(tenant=tenant).delete()
     return credential
 
 

@@ -268,4 +268,12 @@ def credential(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         )
         messages.success(request, "GitHub credential saved.")
         return redirect("tenant-credential", tenant_slug=tenant_slug)
-    return render(request, "tenants/credential.html", {"access": access, "form": form, "credential": current})
+    app_available = bool(
+        settings.GITHUB_APP_ID and settings.GITHUB_APP_SLUG
+        and (settings.GITHUB_APP_PRIVATE_KEY or settings.GITHUB_APP_PRIVATE_KEY_FILE)
+    )
+    context = {
+        "access": access, "form": form, "credential": current, "app_available": app_available,
+        "installation": selectors.github_app_installation_get(access=access),
+    }
+    return render(request, "tenants/credential.html", context)

@@ -93,3 +93,20 @@ def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         connections.close_all()
         context.close()
         browser.close()
+
+
+@pytest.fixture
+def github_app(fake_github, settings):
+    """The fake GitHub serving a GitHub App too (id 4242, a throwaway RSA key); the server is configured
+    for it and starts with no cached installation token."""
+    from repos.github_app import installation_tokens
+
+    app = fake_github.enable_app(app_id=4242)
+    settings.GITHUB_APP_ID = "4242"
+    settings.GITHUB_APP_PRIVATE_KEY = app.private_key_pem
+    settings.GITHUB_APP_PRIVATE_KEY_FILE = ""
+    settings.GITHUB_APP_SLUG = "ghtraffic-test"
+    settings.GITHUB_APP_WEBHOOK_SECRET = "test-app-webhook-secret"
+    installation_tokens.clear()
+    yield app
+    installation_tokens.clear()

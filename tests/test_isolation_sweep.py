@@ -15,8 +15,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
+from repos.models import InstallationRepository
 from stats.models import CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, RunItem
-from tenants.models import GitHubCredential, Invitation, Membership, Tenant
+from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
 
 # Strings that only tenant B's data contains (none of them appears in a URL the sweep builds).
@@ -29,6 +30,8 @@ B_MARKERS = [
     "B-run-error-marker",
     "ZQ9X",
     "carol@globex.test",
+    "offered-QX7W",
+    "55555",
 ]
 
 
@@ -58,6 +61,9 @@ def sweep(world) -> Sweep:
     item_b = RunItem.objects.create(run=run_b, repository=repo_b)
     github_credential_set(tenant=world.tenant_b, token="ghp_tenantBsecretZQ9X")
     invitation_b = Invitation.objects.create(tenant=world.tenant_b, email="carol@globex.test")
+    # B's GitHub App installation and a repository it offers (created directly: linking would drop B's token).
+    GitHubAppInstallation.objects.create(tenant=world.tenant_b, installation_id=55555, account="GlobexCorp")
+    InstallationRepository.objects.create(tenant=world.tenant_b, github_id=2002, owner="globex", name="offered-QX7W")
     membership_b = Membership.objects.get(tenant=world.tenant_b, user=world.owner_b)
     content_type = ContentType.objects.get_for_model(Tenant)
     values: dict[str, object] = {

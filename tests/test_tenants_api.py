@@ -57,12 +57,12 @@ def test_it_lists_and_invites_members(world) -> None:
 
 def test_it_replaces_the_credential_write_only(world) -> None:
     client = world.client_for(world.owner_a)
-    assert client.get("/api/v1/t/acme/github-credential/").json() == {"configured": False, "last4": None}
+    assert client.get("/api/v1/t/acme/github-credential/").json() == {"configured": False, "kind": None, "last4": None}
     response = _json(client, "PUT", "/api/v1/t/acme/github-credential/", {"token": "ghp_apitoken9876"})
     assert response.status_code == 204
     assert decrypt_secret(GitHubCredential.objects.get(tenant=world.tenant_a).token_encrypted) == "ghp_apitoken9876"
     status = world.client_for(world.viewer_a).get("/api/v1/t/acme/github-credential/")
-    assert status.json() == {"configured": True, "last4": "9876"}
+    assert status.json() == {"configured": True, "kind": "token", "last4": "9876"}
     assert "ghp_" not in status.content.decode()
     empty = _json(client, "PUT", "/api/v1/t/acme/github-credential/", {"token": ""})
     assert empty.status_code == 400 and empty.json()["error"].startswith("token")
