@@ -75,7 +75,10 @@ def test_it_counts_tenant_coverage_in_repository_days_of_followed_repositories(w
     rows = list(csv.reader(io.StringIO(world.client_for(world.owner_a).get(
         f"{BASE}/traffic/", {"interval": "week", "from": "2026-11-02", "to": "2026-11-15", "format": "csv"}
     ).content.decode())))
-    assert rows[1:] == [["2026-11-02", "140", "56", "14", "14", "true"], ["2026-11-09", "130", "52", "13", "14", "false"]]
+    assert rows[1:] == [
+        ["2026-11-02", "140", "56", "14", "14", "true"],
+        ["2026-11-09", "130", "52", "13", "14", "false"],
+    ]
 
 
 def test_it_counts_coverage_in_one_query_whatever_the_number_of_buckets(world, django_assert_num_queries):
@@ -111,7 +114,7 @@ def test_it_gives_tables_the_api_rule_for_range_cut_weeks(world):
     exported = world.client_for(world.owner_a).get(
         "/t/acme/traffic/",
         {"interval": "week", "from": start.isoformat(), "to": end.isoformat(), "sort": "date", "format": "csv"},
-    ).content.decode()
+    ).getvalue().decode()
     table = list(csv.reader(io.StringIO(exported)))
     assert table[0][-3:] == ["days_covered", "days_expected", "complete"]
     assert table[1] == ["acme/rocket", "2026-11-02", "40", "", "16", "", "4", "4", "false"]

@@ -208,8 +208,10 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "partial_buckets": sum(1 for point in points if point.views is not None and not point.complete),
         "spark_partial": spark_partial(period, default_interval(period.days)),
         "spark_interval": default_interval(period.days),
-        "checklist": first_run_checklist(access) if not has_repositories or not any(
-            point.views is not None for point in points) else None,
+        # An empty tenant (nothing followed, or nothing ever collected) gets the first-run checklist.
+        "checklist": first_run_checklist(access)
+        if not has_repositories or selectors.first_stored_day(access=access) is None
+        else None,
         "has_data": any(point.views is not None for point in points),
         "has_repositories": has_repositories,
         "has_credential": github_credential_get(access=access) is not None,
