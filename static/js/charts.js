@@ -102,7 +102,20 @@
         animation: false,
         interaction: { mode: "index", intersect: false },
         plugins: {
-          legend: { position: "bottom", labels: { usePointStyle: true, boxWidth: 8, color: "#475569" } },
+          legend: {
+            position: "bottom",
+            labels: {
+              usePointStyle: true, boxWidth: 8, color: "#475569",
+              // Legend dots are filled with the line's colour (the hollow style means "incomplete").
+              generateLabels: function (chart) {
+                return Chart.defaults.plugins.legend.labels.generateLabels(chart).map(function (item) {
+                  item.fillStyle = item.strokeStyle;
+                  item.lineDash = [];
+                  return item;
+                });
+              }
+            }
+          },
           tooltip: {
             callbacks: {
               label: function (ctx) {
