@@ -48,9 +48,8 @@ def wide_elements(page) -> list[str]:
             const r = e.getBoundingClientRect();
             return r.right > window.innerWidth + 1 && r.width > 0
                 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1);
-        }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' parent '
-            + e.parentElement.className + ' ' + getComputedStyle(e.parentElement).overflowX + ' '
-            + Math.round(e.parentElement.getBoundingClientRect().right))"""
+        }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ends at '
+            + Math.round(e.getBoundingClientRect().right))"""
     )
 
 

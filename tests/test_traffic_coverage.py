@@ -118,3 +118,22 @@ def test_it_gives_tables_the_api_rule_for_range_cut_weeks(world):
     table = list(csv.reader(io.StringIO(exported)))
     assert table[0][-3:] == ["days_covered", "days_expected", "complete"]
     assert table[1] == ["acme/rocket", "2026-11-02", "40", "", "16", "", "4", "4", "false"]
+
+
+def test_it_reads_the_dates_the_pages_write_and_keeps_the_interval_across_periods(world):
+    fill(world.repo_a, MONDAY, 14)
+    response = world.client_for(world.owner_a).get(
+        "/t/acme/", {"period": "custom", "from": "2 Nov 2026", "to": "15 Nov 2026", "interval": "week"}
+    )
+    period = response.context["period"]
+    assert (period.start, period.end, period.interval) == (MONDAY, date(2026, 11, 15), "week")
+    links = {link["key"]: link["url"] for link in response.context["period_links"]}
+    assert "interval=week" in links["90d"] and "from=" not in links["90d"]
+    chart = response.context["chart"]
+    assert chart["complete"] == [True, True] and chart["notes"] == ["", ""]
+    assert "format=csv" in response.context["csv_url"] and "from=2026-11-02" in response.context["csv_url"]
+    cut = world.client_for(world.owner_a).get(
+        "/t/acme/", {"period": "custom", "from": "2026-11-04", "to": "2026-11-15", "interval": "week"}
+    ).context["chart"]
+    assert cut["complete"] == [False, True]
+    assert cut["notes"] == ["only 5 of 7 days in the range · 5 of 5 repository-days collected", ""]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from common.csv import csv_lines
 from common.errors import ParameterError
@@ -214,6 +215,10 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         else None,
         "has_data": any(point.views is not None for point in points),
         "has_repositories": has_repositories,
+        # Per repository and bucket, with GitHub's uniques where they exist and each row's coverage.
+        "csv_url": reverse("traffic-tables", kwargs={"tenant_slug": access.tenant.slug})
+        + query_url(url_params(request), format="csv", interval=period.interval, period=period.period,
+                    **{"from": period.start.isoformat(), "to": period.end.isoformat()}),
         "has_credential": github_credential_get(access=access) is not None,
         # The busiest repositories only: a page with a thousand rows and sparklines helps nobody
         # (bench/query.py measured the full table at 2.4 x the page's data queries); the traffic
