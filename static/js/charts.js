@@ -2,7 +2,7 @@
    Spec: {labels: ["YYYY-MM-DD", …], unit: "day"|"week"|"month", datasets: [{label, data: [n|null, …]}]},
    optional: fill (false: no area), tension (0: straight lines), points (always show dots), zero (false: y from data),
    complete ([bool] per label: false = incomplete bucket) and notes ([text] per label, the tooltip's reason),
-   dataset.axis ("y1": right-hand axis), dataset.muted (grey line, e.g. folded "other" values).
+   spanGaps (true: join a level series across unseen days), dataset.axis ("y1": right-hand axis), dataset.muted (grey line, e.g. folded "other" values).
    null values stay gaps (spanGaps: false): an unknown day is never drawn as zero. */
 (function () {
   "use strict";
@@ -64,7 +64,8 @@
         pointBorderWidth: function (ctx) { return partial(ctx.dataIndex) ? 2 : 1; },
         pointHoverRadius: 5,
         tension: spec.tension === undefined ? 0.25 : spec.tension,
-        spanGaps: false
+        // Levels (stars) may join across unseen days; traffic never does: an unknown day is a gap.
+        spanGaps: spec.spanGaps === true
       };
     });
     var unit = spec.unit || "day";

@@ -56,7 +56,8 @@ def stars_chart(metrics: list[MetricsPoint]) -> dict[str, Any]:
     spec = chart_spec(metrics, [("stars", "Stars"), ("forks", "Forks")], "day")
     if len(spec["datasets"]) > 1:
         spec["datasets"][1]["axis"] = "y1"
-    return {**spec, "zero": False, "fill": False, "tension": 0}
+    # Stars are a level, not a count per day: a line may join the days a collection saw.
+    return {**spec, "zero": False, "fill": False, "tension": 0, "spanGaps": True}
 
 
 def repository_detail(
