@@ -198,6 +198,7 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         spark_interval=default_interval(period.days),
     )
     has_repositories = access.repositories().exists()
+    has_data = any(point.views is not None for point in points)
     context = {
         **period_context(request, period),
         "error": error,
@@ -211,9 +212,9 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "spark_interval": default_interval(period.days),
         # An empty tenant (nothing followed, or nothing ever collected) gets the first-run checklist.
         "checklist": first_run_checklist(access)
-        if not has_repositories or selectors.first_stored_day(access=access) is None
+        if not has_repositories or (not has_data and selectors.first_stored_day(access=access) is None)
         else None,
-        "has_data": any(point.views is not None for point in points),
+        "has_data": has_data,
         "has_repositories": has_repositories,
         # Per repository and bucket, with GitHub's uniques where they exist and each row's coverage.
         "csv_url": reverse("traffic-tables", kwargs={"tenant_slug": access.tenant.slug})
