@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ghtraffic import health
+from ghtraffic.api_root import APIRootView
 from repos import app_views, webhooks
 
 api_v1 = [
@@ -15,6 +16,7 @@ api_v1 = [
     path("t/<slug:tenant_slug>/", include("repos.api_urls")),
     path("t/<slug:tenant_slug>/", include("stats.api.urls")),
 ]
+api_v1.append(path("", APIRootView.as_view(patterns=list(api_v1)), name="api-root"))
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -52,6 +52,8 @@ class EndpointETag(models.Model):
     fetched_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = "endpoint ETag"
+        verbose_name_plural = "endpoint ETags"
         constraints = [
             models.UniqueConstraint(fields=["repository", "endpoint"], name="etag_unique_repository_endpoint"),
         ]

@@ -98,6 +98,10 @@ class GitHubCredential(models.Model):
     api_url = models.URLField(blank=True, help_text="Overrides GITHUB_API_URL for this tenant (GitHub Enterprise).")
     updated = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = "GitHub credential"
+        verbose_name_plural = "GitHub credentials"
+
     def __str__(self) -> str:
         return f"GitHub credential of {self.tenant} (ends with …{self.token_last4})"
 

@@ -44,3 +44,9 @@ def test_it_shows_runs_read_only(admin_client_with_data):
     )
     assert response.status_code == 403
     assert CollectionRun.objects.get().status == CollectionRun.Status.QUEUED
+
+
+def test_it_names_admin_sections_as_people_write_them(admin_client_with_data):
+    index = admin_client_with_data.get("/admin/").content.decode()
+    assert "GitHub credentials" in index and "Endpoint ETags" in index
+    assert "Git hub" not in index and "e tags" not in index

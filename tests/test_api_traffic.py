@@ -42,9 +42,13 @@ def test_it_returns_one_point_per_day_with_null_for_unknown_days(world):
     assert body["repo"] == "acme/rocket"
     assert (body["interval"], body["from"], body["to"]) == ("day", "2026-11-01", "2026-11-05")
     assert [p["views"] for p in body["results"]] == [5, 0, None, 7, None]
-    assert body["results"][1] == {"date": "2026-11-02", "views": 0, "unique_views": 0, "clones": 0, "unique_clones": 0}
+    assert body["results"][1] == {
+        "date": "2026-11-02", "views": 0, "unique_views": 0, "clones": 0, "unique_clones": 0,
+        "days_covered": 1, "days_expected": 1, "complete": True,
+    }
+    assert (body["results"][2]["days_covered"], body["results"][2]["complete"]) == (0, False)
     assert body["results"][2] == {"date": "2026-11-03", "views": None, "unique_views": None, "clones": None,
-                                  "unique_clones": None}
+                                  "unique_clones": None, "days_covered": 0, "days_expected": 1, "complete": False}
     assert body["totals"] == {"views": 12, "clones": 5}
 
 
@@ -129,10 +133,12 @@ def test_it_totals_the_tenant_and_ranks_repositories_by_views(world):
     add_days(other, "2026-11-01", [10, None, None])
     add_days(world.repo_b, "2026-11-01", [1000, 1000, 1000])  # another tenant: never counted
     body = world.client_for(world.owner_a).get(f"{BASE}/traffic/", {"from": "2026-11-01", "to": "2026-11-03"}).json()
+    # Three followed repositories: a day is complete only when all three have it.
     assert body["results"] == [
-        {"date": "2026-11-01", "views": 15, "clones": 7},
-        {"date": "2026-11-02", "views": None, "clones": None},
-        {"date": "2026-11-03", "views": 1, "clones": 0},
+        {"date": "2026-11-01", "views": 15, "clones": 7, "days_covered": 2, "days_expected": 3, "complete": False},
+        {"date": "2026-11-02", "views": None, "clones": None, "days_covered": 0, "days_expected": 3,
+         "complete": False},
+        {"date": "2026-11-03", "views": 1, "clones": 0, "days_covered": 1, "days_expected": 3, "complete": False},
     ]
     assert body["totals"] == {"views": 16, "clones": 7}
     assert body["repos"] == [
@@ -194,12 +200,16 @@ def test_it_exports_csv_by_format_parameter_or_accept_header(world):
         assert response["Content-Type"].startswith("text/csv")
         assert "attachment" in response["Content-Disposition"]
         assert _csv(response) == [
-            ["repo", "date", "views", "unique_views", "clones", "unique_clones"],
-            ["acme/rocket", "2026-11-01", "5", "1", "2", "1"],
-            ["acme/rocket", "2026-11-02", "", "", "", ""],
+            ["repo", "date", "views", "unique_views", "clones", "unique_clones", "days_covered", "days_expected",
+             "complete"],
+            ["acme/rocket", "2026-11-01", "5", "1", "2", "1", "1", "1", "true"],
+            ["acme/rocket", "2026-11-02", "", "", "", "", "0", "1", "false"],
         ]
+        assert 'filename="acme-rocket-traffic-day-2026-11-01-2026-11-02.csv"' in response["Content-Disposition"]
     tenant = client.get(f"{BASE}/traffic/", {**params, "format": "csv"})
-    assert _csv(tenant)[:2] == [["date", "views", "clones"], ["2026-11-01", "5", "2"]]
+    assert _csv(tenant)[0] == ["date", "views", "clones", "days_covered", "days_expected", "complete"]
+    assert _csv(tenant)[1][:3] == ["2026-11-01", "5", "2"]
+    assert "acme-traffic-day-2026-11-01-2026-11-02.csv" in tenant["Content-Disposition"]
     bad = client.get(f"{BASE}/traffic/", {"from": "nope", "format": "csv"})
     assert bad.status_code == 400 and _csv(bad)[0] == ["error"]
 

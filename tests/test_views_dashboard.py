@@ -88,8 +88,9 @@ def test_it_reports_a_bad_period_and_falls_back(world):
 def test_it_shows_empty_states(world):
     Repository.objects.filter(tenant=world.tenant_a).delete()
     html = world.client_for(world.owner_a).get("/t/acme/").content.decode()
-    assert "No repositories yet" in html and "Add repositories" in html
-    assert "Settings" in html
+    assert "Get started" in html and "Connect GitHub" in html and "Add repositories" in html
+    assert 'href="/t/acme/settings/credential/"' in html and 'href="/t/acme/repos/"' in html
+    assert "First collection" in html and "Daily schedule" in html
 
 
 def test_it_hides_other_tenants_and_limited_repositories(world):
@@ -137,18 +138,25 @@ def test_it_paginates_sorts_and_searches_traffic_tables(world):
 def test_it_uses_github_weekly_uniques_in_week_tables_and_exports_csv(world):
     fill(world.repo_a, 14)
     monday = TODAY - timedelta(days=TODAY.weekday())
+    last_monday = monday - timedelta(days=7)
     WeeklyTraffic.objects.create(repository=world.repo_a, week_start=monday, unique_views=7, unique_clones=2)
+    WeeklyTraffic.objects.create(repository=world.repo_a, week_start=last_monday, unique_views=9, unique_clones=3)
     client = world.client_for(world.owner_a)
     rows = client.get("/t/acme/traffic/", {"period": "30d", "interval": "week"}).context["rows"]
-    assert rows[0].date == monday and rows[0].unique_views == 7
-    assert rows[1].unique_views is None
+    # The running week's views are partial, so GitHub's whole-week uniques are not paired with them.
+    assert rows[0].date == monday and rows[0].unique_views is None and not rows[0].complete
+    assert rows[1].date == last_monday and rows[1].unique_views == 9 and rows[1].complete
     months = client.get("/t/acme/traffic/", {"period": "30d", "interval": "month"}).context["rows"]
     assert all(row.unique_views is None for row in months)
     response = client.get("/t/acme/traffic/", {"period": "30d", "interval": "week", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert lines[0] == ["repo", "date", "views", "unique_views", "clones", "unique_clones"]
-    assert lines[1][:4] == ["acme/rocket", monday.isoformat(), str(10 * ((TODAY - monday).days + 1)), "7"]
+    assert lines[0] == ["repo", "date", "views", "unique_views", "clones", "unique_clones", "days_covered",
+                        "days_expected", "complete"]
+    days = (TODAY - monday).days + 1
+    assert lines[1] == ["acme/rocket", monday.isoformat(), str(10 * days), "", str(2 * days), "", str(days),
+                        str(days), "false"]
+    assert lines[2][:4] + lines[2][-3:] == ["acme/rocket", last_monday.isoformat(), "70", "9", "7", "7", "true"]
 
 
 def test_it_shows_the_repository_page(world):

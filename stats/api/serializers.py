@@ -18,6 +18,29 @@ class TrafficPointSerializer(serializers.Serializer):
     )
     clones = serializers.IntegerField(allow_null=True)
     unique_clones = serializers.IntegerField(allow_null=True)
+    days_covered = serializers.IntegerField(
+        help_text="Days of the bucket inside from..to that have stored traffic (a day: 1 or 0)."
+    )
+    days_expected = serializers.IntegerField(help_text="Days of the bucket inside from..to.")
+    complete = serializers.BooleanField(
+        help_text=("True only when the whole bucket lies inside from..to and every day of it has data. A week or "
+                   "month cut by the range, still running, or with uncollected days is false: its sums are partial.")
+    )
+
+
+class TenantTrafficPointSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Start of the bucket: the day, the week's Monday or the month's 1st.")
+    views = serializers.IntegerField(allow_null=True)
+    clones = serializers.IntegerField(allow_null=True)
+    days_covered = serializers.IntegerField(
+        help_text="Repository-days of the bucket inside from..to with stored traffic (followed repositories)."
+    )
+    days_expected = serializers.IntegerField(
+        help_text="Followed repositories times the days of the bucket inside from..to."
+    )
+    complete = serializers.BooleanField(
+        help_text="True only when the bucket lies inside from..to and every followed repository has every day."
+    )
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -32,12 +55,6 @@ class RepositoryTrafficSerializer(serializers.Serializer):
     to = serializers.DateField(source="end")
     results = TrafficPointSerializer(many=True)
     totals = TotalsSerializer()
-
-
-class TenantTrafficPointSerializer(serializers.Serializer):
-    date = serializers.DateField()
-    views = serializers.IntegerField(allow_null=True)
-    clones = serializers.IntegerField(allow_null=True)
 
 
 class RepositoryTotalsSerializer(serializers.Serializer):

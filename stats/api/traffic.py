@@ -24,7 +24,7 @@ from stats.api.serializers import (
     RepositoryTrafficSerializer,
     TenantTrafficSerializer,
 )
-from stats.traffic import selectors, snapshot_selectors
+from stats.traffic import coverage, selectors, snapshot_selectors
 from stats.traffic.periods import DateRange, parse_range
 from tenants.access import TenantAccess
 from tenants.permissions import HasTenantAccess
@@ -80,8 +80,11 @@ class TrafficAPIView(APIView):
         return self.request.accepted_renderer.format == "csv"
 
 
+COVERAGE_COLUMNS = ["days_covered", "days_expected", "complete"]
+
+
 class RepositoryTrafficView(TrafficAPIView):
-    csv_header = ["repo", "date", "views", "unique_views", "clones", "unique_clones"]
+    csv_header = ["repo", "date", "views", "unique_views", "clones", "unique_clones", *COVERAGE_COLUMNS]
 
     @extend_schema(
         operation_id="repository_traffic",
@@ -93,10 +96,10 @@ class RepositoryTrafficView(TrafficAPIView):
     def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
         repository = self.repository(owner, name)
         period = self.date_range()
-        points = selectors.repository_traffic_series(
+        points = coverage.repository_traffic_with_coverage(
             access=self.access, repository=repository, interval=period.interval, start=period.start, end=period.end
         )
-        self.csv_name = f"{repository.owner}-{repository.name}-traffic-{period.interval}"
+        self.csv_name = f"{repository.owner}-{repository.name}-traffic-{period.interval}-{period.start}-{period.end}"
         data = RepositoryTrafficSerializer(
             {
                 "repo": repository.full_name,
@@ -113,22 +116,25 @@ class RepositoryTrafficView(TrafficAPIView):
 
 
 class TenantTrafficView(TrafficAPIView):
-    csv_header = ["date", "views", "clones"]
+    csv_header = ["date", "views", "clones", *COVERAGE_COLUMNS]
 
     @extend_schema(
         operation_id="tenant_traffic",
         summary="Views and clones of all your repositories per bucket, and per repository",
-        description="Unique counts are not given across repositories: GitHub's uniques cannot be added up.",
+        description=(
+            "Unique counts are not given across repositories: GitHub's uniques cannot be added up (the per-repository "
+            "endpoint and the traffic tables' CSV have them). Each bucket says how many repository-days it covers."
+        ),
         parameters=[INTERVAL, FROM, TO, FORMAT],
         responses={200: TenantTrafficSerializer, **ERRORS},
         tags=["traffic"],
     )
     def get(self, request: Request, tenant_slug: str) -> Response:
         period = self.date_range()
-        points = selectors.tenant_traffic_series(
+        points = coverage.tenant_traffic_with_coverage(
             access=self.access, interval=period.interval, start=period.start, end=period.end
         )
-        self.csv_name = f"{self.access.tenant.slug}-traffic-{period.interval}"
+        self.csv_name = f"{self.access.tenant.slug}-traffic-{period.interval}-{period.start}-{period.end}"
         data = TenantTrafficSerializer(
             {
                 "interval": period.interval,

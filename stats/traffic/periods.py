@@ -58,6 +58,21 @@ def next_bucket(start: date, interval: Interval) -> date:
     return start + timedelta(days=1)
 
 
+def bucket_last_day(start: date, interval: Interval) -> date:
+    return next_bucket(start, interval) - timedelta(days=1)
+
+
+def bucket_length(start: date, interval: Interval) -> int:
+    """Days in the whole bucket: 1, 7, or 28 to 31."""
+    return (next_bucket(start, interval) - start).days
+
+
+def bucket_days_in_range(bucket: date, interval: Interval, start: date, end: date) -> int:
+    """How many days of the bucket lie inside [start, end] (a range can cut its first and last bucket)."""
+    first, last = max(bucket, start), min(bucket_last_day(bucket, interval), end)
+    return max(0, (last - first).days + 1)
+
+
 def bucket_starts(start: date, end: date, interval: Interval) -> list[date]:
     """Every bucket touching [start, end], in order."""
     buckets = []

@@ -26,7 +26,14 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from repos.models import Repository
 from stats.models import DailyTraffic, RepositoryMetrics, WeeklyTraffic
-from stats.traffic.periods import DateRange, Interval, bucket_start, bucket_starts
+from stats.traffic.periods import (
+    DateRange,
+    Interval,
+    bucket_days_in_range,
+    bucket_length,
+    bucket_start,
+    bucket_starts,
+)
 from tenants.access import TenantAccess
 
 
@@ -37,6 +44,11 @@ class TrafficPoint:
     unique_views: int | None
     clones: int | None
     unique_clones: int | None
+    # Coverage (stats.traffic.coverage fills these): repository-days with data, those the bucket
+    # needs inside the range, and whether the whole bucket lies inside the range and is fully collected.
+    days_covered: int | None = None
+    days_expected: int | None = None
+    complete: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -328,6 +340,10 @@ class TableRow:
     unique_views: int | None
     clones: int
     unique_clones: int | None
+    days_covered: int = 1
+    days_expected: int = 1
+    complete: bool = True
+    bucket_days: int = 1
 
 
 def traffic_table_queryset(
@@ -366,13 +382,20 @@ def traffic_table_queryset(
         grouped = (
             daily.annotate(bucket=bucket)
             .values(*names, "bucket")
-            .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
+            .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"), days_covered=Count("id"))
         )
     return grouped.order_by(*TABLE_SORTS.get(sort, TABLE_SORTS["-date"]))
 
 
-def traffic_table_rows(*, access: TenantAccess, interval: Interval, rows: Iterable[dict]) -> list[TableRow]:
-    """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query)."""
+def traffic_table_rows(
+    *, access: TenantAccess, interval: Interval, rows: Iterable[dict], start: date | None = None,
+    end: date | None = None,
+) -> list[TableRow]:
+    """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query).
+
+    With the range (`start`, `end`), rows carry their coverage, and a week the range cuts gets no
+    uniques (GitHub's weekly uniques cover the whole week, its views here only part): the API's rule.
+    """
     rows = list(rows)
     weekly: dict[tuple[int, date], tuple[int, int]] = {}
     if interval == "week" and rows:
@@ -394,6 +417,13 @@ def traffic_table_rows(*, access: TenantAccess, interval: Interval, rows: Iterab
             uniques = weekly.get((row["repository_id"], bucket), (None, None))
         else:
             uniques = (None, None)
+        expected = bucket_days_in_range(bucket, interval, start, end) if start and end else bucket_length(
+            bucket, interval
+        )
+        whole = expected == bucket_length(bucket, interval)
+        if interval == "week" and not whole:
+            uniques = (None, None)
+        covered = row.get("days_covered", 1)
         result.append(
             TableRow(
                 repository=f"{row['repository__owner']}/{row['repository__name']}",
@@ -402,6 +432,10 @@ def traffic_table_rows(*, access: TenantAccess, interval: Interval, rows: Iterab
                 unique_views=uniques[0],
                 clones=row["clones_sum"],
                 unique_clones=uniques[1],
+                days_covered=covered,
+                days_expected=expected,
+                complete=whole and covered >= expected,
+                bucket_days=bucket_length(bucket, interval),
             )
         )
     return result

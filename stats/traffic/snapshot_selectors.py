@@ -104,9 +104,13 @@ def path_snapshots(*, access: TenantAccess, repository: Repository, start: date,
 
 
 def referrer_trend(
-    *, access: TenantAccess, repository: Repository, start: date, end: date, top: int = 5
+    *, access: TenantAccess, repository: Repository, start: date, end: date, top: int = 4
 ) -> dict[str, object]:
-    """The 14-day counts of the `top` referrers at each snapshot date, for a chart (1 query)."""
+    """The 14-day counts of the `top` referrers at each snapshot date, for a chart (1 query).
+
+    The rest are folded into one "Other referrers" line (their 14-day views added up at each date),
+    so a long period stays readable instead of a tangle of lines.
+    """
     rows = list(referrer_snapshots(access=access, repository=repository, start=start, end=end))
     dates = sorted({row.date for row in rows})
     totals: dict[str, int] = defaultdict(int)
@@ -114,14 +118,21 @@ def referrer_trend(
         totals[row.referrer] += row.count
     names = sorted(totals, key=lambda name: (-totals[name], name))[:top]
     values = {(row.referrer, row.date): row.count for row in rows}
+    others: dict[date, int] = defaultdict(int)
+    for row in rows:
+        if row.referrer not in names:
+            others[row.date] += row.count
+    datasets = [{"label": name, "data": [values.get((name, day)) for day in dates]} for name in names]
+    if others:
+        datasets.append({"label": "Other referrers", "data": [others.get(day) for day in dates], "muted": True})
     return {
         "labels": [day.isoformat() for day in dates],
         "unit": "day",
-        # Snapshots are sparse and a referrer can leave the top 10: plain lines and dots read best.
+        # Snapshots are sparse and a referrer can leave the top 10: plain lines (dots only when few) read best.
         "fill": False,
         "tension": 0,
-        "points": True,
-        "datasets": [{"label": name, "data": [values.get((name, day)) for day in dates]} for name in names],
+        "points": len(dates) <= 45,
+        "datasets": datasets,
     }
 
 
