@@ -128,5 +128,5 @@ def test_it_adds_a_repository_from_the_settings_page(world, live_server, page):
     # Followed but never collected: the dashboard says what happens next instead of drawing zeros.
     page.goto(f"{live_server.url}/t/acme/")
     assert "No traffic stored for this period yet" in page.inner_text("main")
-    assert "No GitHub token is configured" in page.inner_text("main")
+    assert "No GitHub credential is configured" in page.inner_text("main")
     page.screenshot(path=str(ARTIFACTS / "dashboard-empty.png"), full_page=True)

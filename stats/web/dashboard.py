@@ -33,7 +33,7 @@ from stats.traffic.periods import (
 )
 from stats.web.onboarding import first_run_checklist
 from tenants.access import TenantAccess
-from tenants.selectors import github_credential_get
+from tenants.selectors import github_app_installation_get, github_credential_get
 
 TABLE_PAGE_SIZE = 50
 CSV_CHUNK = 2000
@@ -220,7 +220,8 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "csv_url": reverse("traffic-tables", kwargs={"tenant_slug": access.tenant.slug})
         + query_url(url_params(request), format="csv", interval=period.interval, period=period.period,
                     **{"from": period.start.isoformat(), "to": period.end.isoformat()}),
-        "has_credential": github_credential_get(access=access) is not None,
+        "has_credential": github_app_installation_get(access=access) is not None
+        or github_credential_get(access=access) is not None,
         # The busiest repositories only: a page with a thousand rows and sparklines helps nobody
         # (bench/query.py measured the full table at 2.4 x the page's data queries); the traffic
         # tables page lists them all.

@@ -10,7 +10,7 @@ from django_q.models import Schedule
 from stats.collection.scheduling import SCHEDULE_NAME
 from stats.models import CollectionRun, DailyTraffic
 from tenants.access import TenantAccess
-from tenants.selectors import github_credential_get
+from tenants.selectors import github_app_installation_get, github_credential_get
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,11 @@ class ChecklistStep:
 
 
 def first_run_checklist(access: TenantAccess) -> list[ChecklistStep]:
-    """Connect GitHub → add or import repositories → first collection → the daily schedule (5 queries)."""
+    """Connect GitHub → add or import repositories → first collection → the schedule (6 queries)."""
     slug = access.tenant.slug
-    has_credential = github_credential_get(access=access) is not None
+    has_credential = (
+        github_app_installation_get(access=access) is not None or github_credential_get(access=access) is not None
+    )
     has_repositories = access.repositories().exists()
     collected = DailyTraffic.objects.filter(repository__in=access.repositories()).exists()
     last_run = CollectionRun.objects.filter(tenant=access.tenant).order_by("-created").first()
@@ -40,10 +42,10 @@ def first_run_checklist(access: TenantAccess) -> list[ChecklistStep]:
         ChecklistStep(
             "Connect GitHub",
             has_credential,
-            "A GitHub token with push access to the repositories (stored encrypted)."
-            if not has_credential else "A GitHub token is stored.",
+            "The GitHub App, or a token with push access to the repositories (stored encrypted)."
+            if not has_credential else "GitHub is connected.",
             reverse("tenant-credential", kwargs={"tenant_slug": slug}) if is_admin and not has_credential else "",
-            "Add a token",
+            "Connect GitHub",
         ),
         ChecklistStep(
             "Add or import repositories",
@@ -64,6 +66,6 @@ def first_run_checklist(access: TenantAccess) -> list[ChecklistStep]:
             schedule is not None,
             f"Runs on cron “{schedule.cron}” (UTC); next run {schedule.next_run:%-d %b %Y, %H:%M} UTC."
             if schedule is not None and schedule.next_run
-            else "No daily schedule: set COLLECT_SCHEDULE and run `manage.py setup_schedule`, or collect by webhook.",
+            else "No schedule: set COLLECT_SCHEDULE and run `manage.py setup_schedule`, or collect by webhook.",
         ),
     ]
