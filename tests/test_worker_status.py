@@ -58,7 +58,8 @@ def test_it_has_seen_no_worker_without_the_heartbeat_schedule(db):
     assert workers.worker_seen_recently(now=NOW) is False
 
 
-def test_it_sees_a_worker_whose_scheduler_fired_the_heartbeat_and_forgets_it_later(db):
+def test_it_sees_a_worker_whose_scheduler_fired_the_heartbeat_and_forgets_it_later(transactional_db):
+    # transactional_db: django-q2's scheduler closes old database connections, as in a real cluster.
     Schedule.objects.all().delete()
     workers.worker_heartbeat_schedule_ensure()
     # What every qcluster does about every 30 seconds: fire due schedules, moving next_run past now.
