@@ -1,7 +1,9 @@
 # One image for every process: web (default), worker (`qcluster`), one-off commands.
+#   docker compose up                                                       # web + worker + PostgreSQL + Redis
 #   docker build -t ghtraffic .
 #   docker run -p 8000:8000 --env-file .env ghtraffic                       # web
 #   docker run --env-file .env ghtraffic python manage.py qcluster          # worker + scheduler
+# `make prod-smoke` (run by .ci/run) repeats these build steps outside Docker and starts the result.
 
 FROM node:20-slim AS assets
 WORKDIR /build
@@ -26,6 +28,7 @@ EXPOSE 8000
 # django-q2's qcluster hangs on SIGTERM (django-q2 issue #346) but stops cleanly on SIGINT;
 # gunicorn also shuts down on SIGINT, so one stop signal serves every process of this image.
 STOPSIGNAL SIGINT
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD ["python", "scripts/healthcheck.py"]
+# Web: GET /healthz. A container whose main process is qcluster: a running cluster (see the script).
+HEALTHCHECK --interval=30s --timeout=20s --start-period=30s CMD ["python", "scripts/healthcheck.py"]
 ENTRYPOINT ["./docker-entrypoint.sh"]
 CMD ["sh", "-c", "gunicorn ghtraffic.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile -"]

@@ -1,4 +1,5 @@
-# ghtraffic — `make run` sets everything up and serves the demo; `make test` runs the whole suite.
+# ghtraffic — `make run` sets everything up and serves the demo with a worker alongside; `make test`
+# runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ PORT ?= 8000
 export DEBUG ?= true
 PYTEST_ARGS ?=
 
-.PHONY: run test venv assets migrate demo lint check bench-collect bench-query clean
+.PHONY: run test venv assets migrate demo lint check prod-smoke bench-collect bench-query clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +22,12 @@ venv: $(VENV)/.installed
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-assets: node_modules/.package-lock.json
-	@test -f static/vendor/chart.umd.js || node scripts/copy_assets.mjs
+# Copied again whenever the npm packages or the copy script change.
+static/vendor/.copied: node_modules/.package-lock.json scripts/copy_assets.mjs
+	node scripts/copy_assets.mjs
+	@touch $@
+
+assets: static/vendor/.copied
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
@@ -30,9 +35,12 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py seed_demo
 
+# The web server and a django-q2 worker (qcluster, with its scheduler), together under honcho
+# (Procfile.dev). Ctrl-C stops both. honcho's own .env reading is off: settings read .env themselves,
+# without overriding what the environment (DEBUG=true here) already says.
 run: venv assets demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (log in as demo / demo-password)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with a worker alongside; Ctrl-C stops both.  (log in as demo / demo-password)"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/honcho --env /dev/null -f Procfile.dev start
 
 # The whole suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set
 # (e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ghtraffic).
@@ -52,6 +60,11 @@ lint: venv
 check: venv
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Build and start the app as the Docker image does (DEBUG off, npm ci --omit=dev, collectstatic with
+# the manifest, migrate, gunicorn) in a temporary directory, and check that it serves.
+prod-smoke: venv
+	scripts/prod_smoke.sh
 
 bench-collect: venv
 	$(PY) bench/collect.py

@@ -14,6 +14,7 @@ from common.drf import error_responses
 from stats.collection import scheduling
 from stats.collection import selectors as run_selectors
 from stats.collection.freshness import tenant_collection_risk
+from stats.collection.workers import worker_seen_recently
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 from tenants.models import Role
@@ -79,6 +80,10 @@ class RunListSerializer(serializers.Serializer):
     runs = RunSerializer(many=True)
     data_at_risk = DataAtRiskSerializer(
         help_text="Repositories within 3 days of losing traffic GitHub still holds, never collected, or failing."
+    )
+    workers_alive = serializers.BooleanField(
+        help_text="Whether a worker (`manage.py qcluster`) was seen in the last three minutes. While false, queued "
+        "runs wait: start a worker."
     )
 
 
@@ -147,4 +152,4 @@ class RunListView(APIView):
                 for r in risk.repositories
             ],
         }
-        return Response({"runs": data, "data_at_risk": at_risk})
+        return Response({"runs": data, "data_at_risk": at_risk, "workers_alive": worker_seen_recently()})

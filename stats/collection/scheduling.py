@@ -27,7 +27,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from repos.models import Repository
-from stats.collection import services
+from stats.collection import services, workers
 from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
 
@@ -234,9 +234,11 @@ def collection_schedule_ensure(
 
 
 def collection_schedule_post_migrate(*, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
-    """post_migrate receiver: keep the daily Schedule in line with COLLECT_SCHEDULE on every migrate."""
+    """post_migrate receiver: keep the daily Schedule in line with COLLECT_SCHEDULE on every migrate,
+    and make sure the worker heartbeat schedule exists (the runs pages tell when no worker runs)."""
     if Schedule._meta.db_table not in connections[using].introspection.table_names():
         return  # django_q is migrated backwards or not yet: nothing to schedule into
+    workers.worker_heartbeat_schedule_ensure(using=using)
     try:
         collection_schedule_ensure(using=using)
     except InvalidSchedule as exc:

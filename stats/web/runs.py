@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from stats.collection import scheduling
 from stats.collection import selectors as run_selectors
+from stats.collection.workers import worker_seen_recently
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 from tenants.decorators import tenant_role_required
@@ -19,6 +20,13 @@ RUNS_PAGE_SIZE = 50
 
 def _access(request: HttpRequest) -> TenantAccess:
     return request.tenant_access  # type: ignore[attr-defined]
+
+
+def _worker_context(*, runs: list[CollectionRun]) -> dict[str, bool]:
+    """Whether a worker was seen lately, and whether a queued run waits in vain for one."""
+    alive = worker_seen_recently()
+    queued = any(run.status == CollectionRun.Status.QUEUED for run in runs)
+    return {"workers_alive": alive, "waiting_for_worker": queued and not alive}
 
 
 @require_GET
@@ -35,6 +43,7 @@ def run_list(request: HttpRequest, tenant_slug: str) -> HttpResponse:
             "rows": rows,
             "can_collect": access.has_role(Role.MAINTAINER),
             "any_active": any(run.is_active for run in runs),
+            **_worker_context(runs=runs),
         },
     )
 
@@ -57,6 +66,7 @@ def run_detail(request: HttpRequest, tenant_slug: str, run_id: int) -> HttpRespo
             "done": done,
             "can_collect": access.has_role(Role.MAINTAINER),
             "show_summary": not access.is_limited,
+            **_worker_context(runs=[run]),
         },
     )
 
