@@ -70,6 +70,8 @@ class InstallationRepository(models.Model):
 
     class Meta:
         ordering = ["owner", "name"]
+        verbose_name = "repository offered by the GitHub App"
+        verbose_name_plural = "repositories offered by the GitHub App"
         constraints = [
             models.UniqueConstraint(fields=["tenant", "github_id"], name="installation_repository_unique_id"),
         ]
@@ -88,6 +90,10 @@ class GitHubDelivery(models.Model):
 
     delivery_id = models.CharField(max_length=100, unique=True)
     received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "GitHub App webhook delivery"
+        verbose_name_plural = "GitHub App webhook deliveries"
 
     def __str__(self) -> str:
         return self.delivery_id

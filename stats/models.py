@@ -201,5 +201,9 @@ class WebhookDelivery(models.Model):
     key = models.CharField(max_length=80, unique=True)
     received_at = models.DateTimeField(db_index=True)
 
+    class Meta:
+        verbose_name = "collection webhook delivery"
+        verbose_name_plural = "collection webhook deliveries"
+
     def __str__(self) -> str:
         return f"webhook delivery {self.key[:12]}… at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -125,6 +125,9 @@ class GitHubAppInstallation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = "GitHub App installation"
+
     def __str__(self) -> str:
         return f"GitHub App installation {self.installation_id} ({self.account}) of {self.tenant}"
 

@@ -52,7 +52,8 @@ def test_it_matches_the_truth_over_sixty_days(fake_github, world):
         today = START + timedelta(days=offset)
         now = noon(today).replace(hour=hour)
         gh.set_now(now)
-        run = services.collection_run_start(tenant=world.tenant_a, trigger="schedule", now=now)
+        # A person's run (everything, every time): this walk checks merging, not planning.
+        run = services.collection_run_start(tenant=world.tenant_a, trigger="command", now=now)
         run = services.collection_run_execute(run=run, concurrency=3, now=now)
         assert run.status == CollectionRun.Status.SUCCEEDED, run.error_summary
         collected.append((today, hour))
@@ -132,7 +133,8 @@ def test_it_stays_true_through_faults_and_rate_limits(fake_github, world, monkey
             gh.inject_fault("acme/flaky", fault, endpoint="clones")
         if index == 4:
             gh.set_rate_limit(remaining=9, reset_in=3600)  # flaky fails, rocket stops after its daily series
-        run = services.collection_run_start(tenant=world.tenant_a, trigger="schedule", now=now)
+        # A person's run (everything, every time): this walk checks merging, not planning.
+        run = services.collection_run_start(tenant=world.tenant_a, trigger="command", now=now)
         run = services.collection_run_execute(run=run, concurrency=1, now=now)
         attempted.append((today, hour))
         statuses.append(run.status)

@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.views.debug import ExceptionReporter
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from repos.clients import github_client_for_tenant
@@ -100,7 +100,7 @@ def test_it_keeps_app_secrets_out_of_pages_api_answers_and_admin(failed_run, wor
         assert response.status_code == 200, url
         _assert_secret_free(failed_run.secrets, f"page {url}", response.content.decode())
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.owner_a).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=world.owner_a)[1]}")
     for url in ["/api/v1/t/acme/github-credential/", "/api/v1/t/acme/runs/", "/api/v1/t/acme/repos/"]:
         response = api.get(url)
         assert response.status_code == 200, url

@@ -33,6 +33,7 @@ def test_it_reports_tenants_at_risk_when_asked_deeply(client, world):
         "tenants_at_risk": 1,
         "repositories_at_risk": 1,
         "tenants_whose_last_run_failed": 0,
+        "tenants_over_capacity": 0,
     }
     assert "globex" not in response.content.decode()  # unauthenticated: counts only, no tenant names
     world.repo_b.last_success_at = timezone.now()

@@ -97,6 +97,7 @@ def test_it_keeps_page_query_counts_flat_as_repos_and_days_grow(world, django_as
         assert client.get(url, params).status_code == 200
     Repository.objects.filter(tenant=world.tenant_a).delete()
     _seed(world, repos=8, days=80)
-    with django_assert_max_num_queries(20), CaptureQueriesContext(connection) as large:
+    # 21: the latest scheduled run's plan (over capacity) is one query of its own.
+    with django_assert_max_num_queries(21), CaptureQueriesContext(connection) as large:
         assert client.get(url, params).status_code == 200
     assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
