@@ -12,6 +12,9 @@ from stats.collection import services
 from stats.models import CollectionRun, DailyTraffic
 from tests.collection_support import follow, give_token
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:

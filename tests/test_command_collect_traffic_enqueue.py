@@ -5,15 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from stats.collection import scheduling
 from stats.models import CollectionRun
 
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
 
 
 def test_it_queues_a_run_per_tenant(world, queued, capsys, django_capture_on_commit_callbacks):

@@ -3,21 +3,12 @@ strict CSP (runs.js is a static file)."""
 
 from __future__ import annotations
 
-import pytest
 from django.utils import timezone
 
-from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
 from tests.browser_support import ARTIFACTS, BROWSER_MARKS, log_in
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
 
 
 def finish(run: CollectionRun) -> None:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -18,16 +18,9 @@ TODAY = date(2026, 11, 20)
 
 
 @pytest.fixture(autouse=True)
-def _frozen_today(monkeypatch):
-    # Views default `today` to timezone.now().date(); pin it for every page. Import the views first:
-    # importing them while stats.traffic.periods is patched would bind the patched function for good.
-    import repos.views
-    import stats.traffic.periods
-    import stats.web.dashboard
-    import stats.web.repository
-
-    for module in (stats.traffic.periods, stats.web.dashboard, stats.web.repository, repos.views):
-        monkeypatch.setattr(module, "today_utc", lambda today=None: today or TODAY)
+def _today(time_machine):
+    # Pages default to the current UTC day: every page here is rendered on TODAY.
+    time_machine.move_to(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC), tick=False)
 
 
 def fill(repo: Repository, days: int, views: int = 10, skip: set[int] | frozenset[int] = frozenset()) -> None:
@@ -134,21 +127,31 @@ def test_it_paginates_sorts_and_searches_traffic_tables(world):
     assert {row.repository for row in searched} == {"acme/zeppelin"}
 
 
-def test_it_uses_github_weekly_uniques_in_week_tables_and_exports_csv(world):
+def test_it_gives_github_weekly_uniques_for_whole_weeks_only_in_tables_and_csv(world):
     fill(world.repo_a, 14)
-    monday = TODAY - timedelta(days=TODAY.weekday())
+    monday = TODAY - timedelta(days=TODAY.weekday())  # this week: the range ends before its Sunday
+    whole = monday - timedelta(days=7)
     WeeklyTraffic.objects.create(repository=world.repo_a, week_start=monday, unique_views=7, unique_clones=2)
+    WeeklyTraffic.objects.create(repository=world.repo_a, week_start=whole, unique_views=9, unique_clones=3)
     client = world.client_for(world.owner_a)
     rows = client.get("/t/acme/traffic/", {"period": "30d", "interval": "week"}).context["rows"]
-    assert rows[0].date == monday and rows[0].unique_views == 7
-    assert rows[1].unique_views is None
+    # GitHub's weekly uniques cover the whole week: a week the range cuts reports none (null, never a guess).
+    assert [(row.date, row.unique_views, row.unique_clones) for row in rows[:2]] == [
+        (monday, None, None),
+        (whole, 9, 3),
+    ]
+    # Cut at the start too: the range begins on the Wednesday of `whole`.
+    cut_start = client.get("/t/acme/traffic/", {"from": (whole + timedelta(days=2)).isoformat(),
+                                                "to": (whole + timedelta(days=6)).isoformat(), "interval": "week"})
+    assert [(row.date, row.views, row.unique_views) for row in cut_start.context["rows"]] == [(whole, 50, None)]
     months = client.get("/t/acme/traffic/", {"period": "30d", "interval": "month"}).context["rows"]
     assert all(row.unique_views is None for row in months)
     response = client.get("/t/acme/traffic/", {"period": "30d", "interval": "week", "format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert lines[0] == ["repo", "date", "views", "unique_views", "clones", "unique_clones"]
-    assert lines[1][:4] == ["acme/rocket", monday.isoformat(), str(10 * ((TODAY - monday).days + 1)), "7"]
+    assert lines[1][:4] == ["acme/rocket", monday.isoformat(), str(10 * ((TODAY - monday).days + 1)), ""]
+    assert lines[2][:4] == ["acme/rocket", whole.isoformat(), "70", "9"]
 
 
 def test_it_shows_the_repository_page(world):
@@ -158,8 +161,6 @@ def test_it_shows_the_repository_page(world):
     PathSnapshot.objects.create(repository=world.repo_a, date=TODAY, path="/acme/rocket/wiki", title="Wiki",
                                 count=8, uniques=2)
     RepositoryMetrics.objects.create(repository=world.repo_a, date=TODAY, stars=12, forks=3)
-    from datetime import datetime
-
     world.repo_a.last_collected_at = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
     world.repo_a.last_success_at = datetime(2026, 11, 15, 23, 0, tzinfo=UTC)
     world.repo_a.last_error = "403 Resource not accessible: must have push access"

@@ -371,8 +371,13 @@ def traffic_table_queryset(
     return grouped.order_by(*TABLE_SORTS.get(sort, TABLE_SORTS["-date"]))
 
 
-def traffic_table_rows(*, access: TenantAccess, interval: Interval, rows: Iterable[dict]) -> list[TableRow]:
-    """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query)."""
+def traffic_table_rows(
+    *, access: TenantAccess, interval: Interval, start: date, end: date, rows: Iterable[dict]
+) -> list[TableRow]:
+    """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query).
+
+    A week cut by [start, end] gets no uniques: GitHub's weekly count covers the whole week.
+    """
     rows = list(rows)
     weekly: dict[tuple[int, date], tuple[int, int]] = {}
     if interval == "week" and rows:
@@ -390,7 +395,7 @@ def traffic_table_rows(*, access: TenantAccess, interval: Interval, rows: Iterab
         bucket = _as_date(row["bucket"])
         if interval == "day":
             uniques: tuple[int | None, int | None] = (row["unique_views_max"], row["unique_clones_max"])
-        elif interval == "week":
+        elif interval == "week" and start <= bucket and bucket + timedelta(days=6) <= end:
             uniques = weekly.get((row["repository_id"], bucket), (None, None))
         else:
             uniques = (None, None)

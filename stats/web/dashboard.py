@@ -160,7 +160,9 @@ def _table_csv(access: TenantAccess, period: DateRange, queryset: Any) -> Iterat
 
 
 def _csv_rows(access: TenantAccess, period: DateRange, chunk: list[dict]) -> Iterator[list[object]]:
-    for row in selectors.traffic_table_rows(access=access, interval=period.interval, rows=chunk):
+    for row in selectors.traffic_table_rows(
+        access=access, interval=period.interval, start=period.start, end=period.end, rows=chunk
+    ):
         yield [row.repository, row.date, row.views, row.unique_views, row.clones, row.unique_clones]
 
 
@@ -199,7 +201,9 @@ def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = 
     context = {
         **period_context(request, period),
         "error": error,
-        "rows": selectors.traffic_table_rows(access=access, interval=period.interval, rows=page.object_list),
+        "rows": selectors.traffic_table_rows(
+            access=access, interval=period.interval, start=period.start, end=period.end, rows=page.object_list
+        ),
         "page": page,
         "search": search,
         "sort": sort,
