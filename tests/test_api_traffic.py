@@ -260,3 +260,30 @@ def test_it_never_counts_another_users_token_role_as_access(world):
     stranger = User.objects.create_user("mallory", "m@example.test", "x")
     Membership.objects.create(user=stranger, tenant=world.tenant_b, role=Role.ADMIN)
     assert world.client_for(stranger).get(f"{BASE}/repos/acme/rocket/stars/").status_code == 404
+
+
+def test_it_gives_weekly_uniques_only_for_whole_weeks_in_the_range(world):
+    # A week cut by from/to has partial views; GitHub's weekly uniques cover the whole week: null instead.
+    monday = date(2026, 11, 2)
+    for offset in range(14):
+        DailyTraffic.objects.create(repository=world.repo_a, date=monday + timedelta(days=offset), views=10)
+    WeeklyTraffic.objects.create(repository=world.repo_a, week_start=monday, views=70, unique_views=21)
+    WeeklyTraffic.objects.create(repository=world.repo_a, week_start=monday + timedelta(days=7), views=70,
+                                 unique_views=22)
+    client = world.client_for(world.viewer_a)
+    url = f"{BASE}/repos/acme/rocket/traffic/?interval=week"
+    whole = client.get(f"{url}&from=2026-11-02&to=2026-11-15").json()["results"]
+    assert [(p["date"], p["views"], p["unique_views"]) for p in whole] == [
+        ("2026-11-02", 70, 21),
+        ("2026-11-09", 70, 22),
+    ]
+    cut = client.get(f"{url}&from=2026-11-04&to=2026-11-15").json()["results"]
+    assert [(p["date"], p["views"], p["unique_views"]) for p in cut] == [
+        ("2026-11-02", 50, None),
+        ("2026-11-09", 70, 22),
+    ]
+    cut_end = client.get(f"{url}&from=2026-11-02&to=2026-11-12").json()["results"]
+    assert [(p["date"], p["views"], p["unique_views"]) for p in cut_end] == [
+        ("2026-11-02", 70, 21),
+        ("2026-11-09", 40, None),
+    ]

@@ -1,40 +1,24 @@
-"""The dashboard, the traffic tables and the repository page (server-rendered)."""
+"""The dashboard and the traffic tables (server-rendered); the dashboard lists the busiest repositories only."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from repos.models import Repository
-from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from tenants.models import Membership
-
-TODAY = date(2026, 11, 20)
+from stats.models import DailyTraffic, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
+from stats.web import dashboard as views
+from tests.traffic_support import TODAY, chart_json, fill, pin_today
 
 
 @pytest.fixture(autouse=True)
 def _today(time_machine):
-    # Pages default to the current UTC day: every page here is rendered on TODAY.
-    time_machine.move_to(datetime(TODAY.year, TODAY.month, TODAY.day, 12, tzinfo=UTC), tick=False)
-
-
-def fill(repo: Repository, days: int, views: int = 10, skip: set[int] | frozenset[int] = frozenset()) -> None:
-    DailyTraffic.objects.bulk_create(
-        DailyTraffic(repository=repo, date=TODAY - timedelta(days=offset), views=views, unique_views=3,
-                     clones=views // 5, unique_clones=1)
-        for offset in range(days) if offset not in skip
-    )
-
-
-def chart_json(html: str, element_id: str) -> dict:
-    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
-    assert match, element_id
-    return json.loads(match.group(1))
+    pin_today(time_machine)
 
 
 def test_it_shows_cards_chart_with_gaps_and_the_repository_table(world):
@@ -87,15 +71,13 @@ def test_it_shows_empty_states(world):
 
 def test_it_hides_other_tenants_and_limited_repositories(world):
     fill(world.repo_b, 5, views=999)
-    hidden = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="hidden")
-    fill(hidden, 5, views=500)
+    fill(world.repo_a_hidden, 5, views=500)
     fill(world.repo_a, 5)
-    Membership.objects.get(user=world.viewer_a).limited_to.add(world.repo_a)
-    response = world.client_for(world.viewer_a).get("/t/acme/", {"period": "7d"})
+    response = world.client_for(world.limited_viewer).get("/t/acme/", {"period": "7d"})
     html = response.content.decode()
-    assert "acme/hidden" not in html and "secret-plans" not in html
+    assert "acme/hidden-gem" not in html and "secret-plans" not in html
     assert {c.key: c.value for c in response.context["cards"]}["views"] == 50
-    assert world.client_for(world.viewer_a).get("/t/acme/repos/acme/hidden/").status_code == 404
+    assert world.client_for(world.limited_viewer).get("/t/acme/repos/acme/hidden-gem/").status_code == 404
     assert world.client_for(world.owner_a).get("/t/globex/").status_code == 404
 
 
@@ -154,29 +136,6 @@ def test_it_gives_github_weekly_uniques_for_whole_weeks_only_in_tables_and_csv(w
     assert lines[2][:4] == ["acme/rocket", whole.isoformat(), "70", "9"]
 
 
-def test_it_shows_the_repository_page(world):
-    fill(world.repo_a, 20, skip={2, 3})
-    ReferrerSnapshot.objects.create(repository=world.repo_a, date=TODAY, referrer="news.ycombinator.com",
-                                    count=42, uniques=17)
-    PathSnapshot.objects.create(repository=world.repo_a, date=TODAY, path="/acme/rocket/wiki", title="Wiki",
-                                count=8, uniques=2)
-    RepositoryMetrics.objects.create(repository=world.repo_a, date=TODAY, stars=12, forks=3)
-    world.repo_a.last_collected_at = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
-    world.repo_a.last_success_at = datetime(2026, 11, 15, 23, 0, tzinfo=UTC)
-    world.repo_a.last_error = "403 Resource not accessible: must have push access"
-    world.repo_a.save()
-    response = world.client_for(world.viewer_a).get("/t/acme/repos/acme/rocket/", {"period": "30d"})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "news.ycombinator.com" in html and "Wiki" in html
-    assert response.context["days_left"] == 9  # 15 Nov + 14 days - 20 Nov
-    assert "push access" in response.context["fix_hint"]
-    assert response.context["coverage_gaps"] == 12  # 30 days, 18 stored
-    assert chart_json(html, "views-chart-data")["datasets"][1]["label"] == "Unique visitors"
-    assert "/api/v1/t/acme/repos/acme/rocket/referrers/?" in html and "format=csv" in html
-    assert world.client_for(world.owner_a).get("/t/acme/repos/acme/nope/").status_code == 404
-
-
 def test_it_narrows_traffic_tables_to_chosen_repositories(world):
     fill(world.repo_a, 5)
     other = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="zeppelin")
@@ -213,3 +172,25 @@ def test_it_offers_collect_now_to_maintainers_only(world):
     assert 'action="/t/acme/collect/"' not in viewer_html
     repository_page = world.client_for(world.owner_a).get("/t/acme/repos/acme/rocket/")
     assert 'action="/t/acme/collect/"' in repository_page.content.decode()
+
+
+def test_it_lists_the_busiest_repositories_and_links_to_all(world, monkeypatch):
+    monkeypatch.setattr(views, "DASHBOARD_TABLE_ROWS", 3)
+    today = timezone.now().date()
+    for index in range(5):
+        repository = Repository.objects.create(tenant=world.tenant_a, owner="acme", name=f"lib{index}")
+        DailyTraffic.objects.create(repository=repository, date=today, views=10 * (index + 1))
+    html = world.client_for(world.viewer_a).get("/t/acme/?period=7d").content.decode()
+    table = html[html.index('id="repo-table"') : html.index("</table>", html.index('id="repo-table"'))]
+    assert [name for name in ("lib4", "lib3", "lib2", "lib1", "lib0") if f"acme/{name}<" in table] == [
+        "lib4",
+        "lib3",
+        "lib2",
+    ]
+    assert "The 3 busiest of 7 repositories"  # 5 libs, acme/rocket, acme/hidden-gem in html
+    assert "/t/acme/traffic/?period=7d" in html
+
+
+def test_it_adds_no_note_when_every_repository_fits(world):
+    html = world.client_for(world.viewer_a).get("/t/acme/").content.decode()
+    assert "busiest of" not in html
