@@ -47,6 +47,19 @@ class World:
     repo_a_hidden: Repository
     repo_b: Repository
 
+    # The people's names, as PREAMBLE.md uses them.
+    @property
+    def alice(self) -> User:
+        return self.owner_a
+
+    @property
+    def victor(self) -> User:
+        return self.viewer_a
+
+    @property
+    def bob(self) -> User:
+        return self.owner_b
+
     def client_for(self, user: User) -> Client:
         client = Client()
         client.force_login(user)
