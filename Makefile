@@ -46,10 +46,10 @@ run: venv assets demo
 # (e.g. TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/ghtraffic).
 test: venv assets
 	@echo "== tests on SQLite"
-	TEST_DATABASE_URL= $(PY) -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL= $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \
-		$(PY) -m pytest $(PYTEST_ARGS); \
+		$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS); \
 	fi
 
 lint: venv

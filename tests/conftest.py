@@ -1,6 +1,11 @@
-"""The shared fixture world: tenant A with an owner (admin) and a viewer, tenant B with an owner.
+"""The shared fixture world and the fixtures every module may use.
 
-Each test gets a fresh database state (pytest-django rolls back), so tests are order-independent.
+Tenant A ("acme"): admin alice (`owner_a`), maintainer mae, viewer victor (`viewer_a`) and lim, a viewer limited
+to acme/rocket (`repo_a`); acme/hidden-gem (`repo_a_hidden`) is the repository lim cannot see. Tenant B ("globex"):
+admin bob with globex/secret-plans. Olga (`outsider`) belongs to no tenant.
+
+Each test gets a fresh database state (pytest-django rolls back), so tests are order-independent. Time: services
+take `now=`/`today=`; anything else (views, commands) is pinned with the `time_machine` fixture, never patched.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from django.test import Client
 
 from repos.models import Repository
 from tenants.models import Membership, Role, Tenant
+from tenants.services import membership_limit_set
 from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 PASSWORD = "correct-horse-battery-staple"
@@ -32,10 +38,27 @@ class World:
     tenant_a: Tenant
     tenant_b: Tenant
     owner_a: User
+    maintainer: User
     viewer_a: User
+    limited_viewer: User
     owner_b: User
+    outsider: User
     repo_a: Repository
+    repo_a_hidden: Repository
     repo_b: Repository
+
+    # The people's names, as PREAMBLE.md uses them.
+    @property
+    def alice(self) -> User:
+        return self.owner_a
+
+    @property
+    def victor(self) -> User:
+        return self.viewer_a
+
+    @property
+    def bob(self) -> User:
+        return self.owner_b
 
     def client_for(self, user: User) -> Client:
         client = Client()
@@ -48,14 +71,53 @@ def world(db) -> World:
     tenant_a = Tenant.objects.create(slug="acme", name="Acme")
     tenant_b = Tenant.objects.create(slug="globex", name="Globex")
     owner_a = User.objects.create_user("alice", "alice@acme.test", PASSWORD)
+    maintainer = User.objects.create_user("mae", "mae@acme.test", PASSWORD)
     viewer_a = User.objects.create_user("victor", "victor@acme.test", PASSWORD)
+    limited_viewer = User.objects.create_user("lim", "lim@acme.test", PASSWORD)
     owner_b = User.objects.create_user("bob", "bob@globex.test", PASSWORD)
-    Membership.objects.create(user=owner_a, tenant=tenant_a, role=Role.ADMIN)
-    Membership.objects.create(user=viewer_a, tenant=tenant_a, role=Role.VIEWER)
-    Membership.objects.create(user=owner_b, tenant=tenant_b, role=Role.ADMIN)
+    outsider = User.objects.create_user("olga", "olga@nowhere.test", PASSWORD)
     repo_a = Repository.objects.create(tenant=tenant_a, owner="acme", name="rocket", github_id=1001)
+    repo_a_hidden = Repository.objects.create(tenant=tenant_a, owner="acme", name="hidden-gem", github_id=1002)
     repo_b = Repository.objects.create(tenant=tenant_b, owner="globex", name="secret-plans", github_id=2001)
-    return World(tenant_a, tenant_b, owner_a, viewer_a, owner_b, repo_a, repo_b)
+    Membership.objects.create(user=owner_a, tenant=tenant_a, role=Role.ADMIN)
+    Membership.objects.create(user=maintainer, tenant=tenant_a, role=Role.MAINTAINER)
+    Membership.objects.create(user=viewer_a, tenant=tenant_a, role=Role.VIEWER)
+    membership_limit_set(
+        membership=Membership.objects.create(user=limited_viewer, tenant=tenant_a, role=Role.VIEWER),
+        repositories=[repo_a],
+    )
+    Membership.objects.create(user=owner_b, tenant=tenant_b, role=Role.ADMIN)
+    return World(
+        tenant_a=tenant_a,
+        tenant_b=tenant_b,
+        owner_a=owner_a,
+        maintainer=maintainer,
+        viewer_a=viewer_a,
+        limited_viewer=limited_viewer,
+        owner_b=owner_b,
+        outsider=outsider,
+        repo_a=repo_a,
+        repo_a_hidden=repo_a_hidden,
+        repo_b=repo_b,
+    )
+
+
+@pytest.fixture
+def rocket_only(world: World) -> World:
+    """For tests about collecting or freshness of tenant A's one repository: acme/hidden-gem leaves the world
+    (the fake GitHub does not know it, and it would never be collected)."""
+    world.repo_a_hidden.delete()
+    return world
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """Tasks handed to django-q2, recorded as (function path, *args) instead of sent to a broker."""
+    from stats.collection import scheduling
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
+    return calls
 
 
 @pytest.fixture

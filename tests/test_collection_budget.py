@@ -19,7 +19,7 @@ START = date(2026, 11, 2)
 def short_budget(fake_github, world, settings):
     settings.COLLECT_BUDGET_RESERVE = 0
     give_token(world.tenant_a)
-    world.repo_a.delete()  # only the 40 repositories below
+    Repository.objects.filter(tenant=world.tenant_a).delete()  # only the repositories each test follows
     fake_github.rate_limit = 100  # requests per hour window, as GitHub's x-ratelimit-limit
     return fake_github
 

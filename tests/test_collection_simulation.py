@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from repos.models import Repository
 from stats.collection import services
 from stats.models import CollectionRun, DailyTraffic, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
 from tests.collection_support import follow, give_token, noon
+
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
 
 START = date(2026, 1, 5)
 # (day offset, hour of the collection). Gaps: 1, 2, 6, 8, 13 days, and one of 18 days (> 14).

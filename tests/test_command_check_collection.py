@@ -5,6 +5,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 
 def collect_today(repository):
     repository.last_success_at = timezone.now()

@@ -2,9 +2,13 @@
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from stats.models import CollectionRun
+
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
 
 
 def collected(repository, days_ago):

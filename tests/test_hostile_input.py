@@ -303,7 +303,8 @@ def test_it_refuses_a_hostile_bearer_token(hook):
 HUGE = "=cmd|' /C calc'!A0 <script>alert('huge')</script> \"é\" " * 200  # about 10 kB
 
 
-def test_it_collects_hostile_and_10kb_strings_safely(world, fake_github):
+def test_it_collects_hostile_and_10kb_strings_safely(rocket_only, fake_github):
+    world = rocket_only
     from datetime import UTC, datetime
 
     from stats.collection import services

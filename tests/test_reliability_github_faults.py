@@ -57,7 +57,8 @@ def _assert_complete(github, repo, today):
 
 
 @pytest.mark.slow
-def test_it_stores_every_healthy_repository_and_explains_every_failure(world, fake_github, settings):
+def test_it_stores_every_healthy_repository_and_explains_every_failure(rocket_only, fake_github, settings):
+    world = rocket_only
     # Long enough for a healthy answer on a busy machine, short enough for the "slow" one to time out.
     settings.GITHUB_TIMEOUT_SECONDS = 1.0
     settings.COLLECT_MAX_RATE_LIMIT_WAIT = 5
@@ -105,7 +106,8 @@ def test_it_stores_every_healthy_repository_and_explains_every_failure(world, fa
 
 
 @pytest.mark.slow
-def test_it_stops_cleanly_when_the_primary_rate_limit_runs_out_mid_run(world, fake_github, settings):
+def test_it_stops_cleanly_when_the_primary_rate_limit_runs_out_mid_run(rocket_only, fake_github, settings):
+    world = rocket_only
     github_credential_set(tenant=world.tenant_a, token=TOKEN)
     fake_github.set_now(NOW)
     names = ["rocket", "r1", "r2", "r3", "r4", "r5"]
@@ -140,7 +142,8 @@ def test_it_stops_cleanly_when_the_primary_rate_limit_runs_out_mid_run(world, fa
         _assert_complete(fake_github, repos[name], later.date())
 
 
-def test_it_stops_cleanly_on_a_long_secondary_rate_limit(world, fake_github, settings):
+def test_it_stops_cleanly_on_a_long_secondary_rate_limit(rocket_only, fake_github, settings):
+    world = rocket_only
     settings.COLLECT_MAX_RATE_LIMIT_WAIT = 5
     github_credential_set(tenant=world.tenant_a, token=TOKEN)
     fake_github.set_now(NOW)

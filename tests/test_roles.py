@@ -12,13 +12,10 @@ from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 from rest_framework.test import APIRequestFactory
 
-from repos.models import Repository
 from tenants.access import TenantAccess, tenant_access_for
 from tenants.decorators import tenant_role_required
 from tenants.models import Membership, Role
 from tenants.permissions import HasTenantAccess, TenantRole
-
-from .conftest import PASSWORD
 
 
 @dataclass(frozen=True)
@@ -49,12 +46,12 @@ ACTIONS = [
 
 @pytest.fixture
 def people(world) -> dict[str, User]:
-    maintainer = User.objects.create_user("mae", "mae@acme.test", PASSWORD)
-    Membership.objects.create(user=maintainer, tenant=world.tenant_a, role=Role.MAINTAINER)
-    limited = User.objects.create_user("lim", "lim@acme.test", PASSWORD)
-    membership = Membership.objects.create(user=limited, tenant=world.tenant_a, role=Role.VIEWER)
-    membership.limited_to.set([world.repo_a])
-    return {"viewer": world.viewer_a, "limited viewer": limited, "maintainer": maintainer, "admin": world.owner_a}
+    return {
+        "viewer": world.viewer_a,
+        "limited viewer": world.limited_viewer,
+        "maintainer": world.maintainer,
+        "admin": world.owner_a,
+    }
 
 
 ROLE_OF = {"viewer": Role.VIEWER, "limited viewer": Role.VIEWER, "maintainer": Role.MAINTAINER, "admin": Role.ADMIN}
@@ -85,7 +82,7 @@ def test_it_enforces_the_role_matrix(world, people) -> None:
 
 
 def test_it_limits_a_repo_limited_viewer_to_the_chosen_repositories(world, people) -> None:
-    hidden = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="hidden-gem")
+    hidden = world.repo_a_hidden
     access = tenant_access_for(user=people["limited viewer"], slug="acme")
     assert access is not None and access.is_limited
     assert list(access.repositories()) == [world.repo_a]

@@ -39,7 +39,9 @@ def test_it_lists_and_invites_members(world) -> None:
     assert world.client_for(world.viewer_a).get("/api/v1/t/acme/members/").status_code == 403
     client = world.client_for(world.owner_a)
     members = client.get("/api/v1/t/acme/members/").json()
-    assert {(m["username"], m["role"]) for m in members} == {("alice", "admin"), ("victor", "viewer")}
+    assert {(m["username"], m["role"]) for m in members} == {
+        ("alice", "admin"), ("mae", "maintainer"), ("victor", "viewer"), ("lim", "viewer"),
+    }
     response = _json(client, "POST", "/api/v1/t/acme/members/", {"email": "zed@acme.test", "role": "maintainer"})
     assert response.status_code == 201
     body = response.json()

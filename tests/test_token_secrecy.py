@@ -24,6 +24,9 @@ from stats.models import CollectionRun, RunItem
 from tenants.models import GitHubCredential
 from tenants.services import github_credential_set
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 TOKEN = "ghp_S3cretTokenNeverShownAnywhere9876"
 # The last four characters are shown on purpose ("ends with …9876"); everything before them never is.

@@ -388,13 +388,12 @@ def traffic_table_queryset(
 
 
 def traffic_table_rows(
-    *, access: TenantAccess, interval: Interval, rows: Iterable[dict], start: date | None = None,
-    end: date | None = None,
+    *, access: TenantAccess, interval: Interval, start: date, end: date, rows: Iterable[dict]
 ) -> list[TableRow]:
     """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query).
 
-    With the range (`start`, `end`), rows carry their coverage, and a week the range cuts gets no
-    uniques (GitHub's weekly uniques cover the whole week, its views here only part): the API's rule.
+    Rows carry their coverage of [start, end], and a week the range cuts gets no uniques (GitHub's
+    weekly uniques cover the whole week, its views here only part): the API's rule.
     """
     rows = list(rows)
     weekly: dict[tuple[int, date], tuple[int, int]] = {}
@@ -417,9 +416,7 @@ def traffic_table_rows(
             uniques = weekly.get((row["repository_id"], bucket), (None, None))
         else:
             uniques = (None, None)
-        expected = bucket_days_in_range(bucket, interval, start, end) if start and end else bucket_length(
-            bucket, interval
-        )
+        expected = bucket_days_in_range(bucket, interval, start, end)
         whole = expected == bucket_length(bucket, interval)
         if interval == "week" and not whole:
             uniques = (None, None)

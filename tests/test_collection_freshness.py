@@ -7,6 +7,9 @@ from stats.collection.freshness import all_tenants_collection_risk, tenant_colle
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 TODAY = datetime.date(2026, 11, 29)
 
 

@@ -1,6 +1,10 @@
 from unittest import mock
 
+import pytest
 from django.db import OperationalError
+
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
 
 
 def test_it_answers_ok_when_the_database_is_reachable(client, db):

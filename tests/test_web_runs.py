@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
-from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
-from tenants.models import Membership, Role
-
-PASSWORD = "pw-for-tests"
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
-
-
-@pytest.fixture
-def maintainer_a(world) -> User:
-    user = User.objects.create_user("mia", "mia@acme.test", PASSWORD)
-    Membership.objects.create(user=user, tenant=world.tenant_a, role=Role.MAINTAINER)
-    return user
 
 
 def finished_run(tenant, repos, **fields) -> CollectionRun:
@@ -37,8 +17,8 @@ def finished_run(tenant, repos, **fields) -> CollectionRun:
     return run
 
 
-def test_it_shows_the_button_to_maintainers_and_admins_only(world, maintainer_a):
-    for user in (world.owner_a, maintainer_a):
+def test_it_shows_the_button_to_maintainers_and_admins_only(world):
+    for user in (world.owner_a, world.maintainer):
         page = world.client_for(user).get("/t/acme/runs/")
         assert page.status_code == 200
         assert b"Collect now" in page.content
@@ -54,8 +34,8 @@ def test_it_refuses_collect_now_to_a_viewer(world, queued):
     assert not CollectionRun.objects.exists() and queued == []
 
 
-def test_it_queues_a_run_for_a_maintainer(world, maintainer_a, queued, django_capture_on_commit_callbacks):
-    client = world.client_for(maintainer_a)
+def test_it_queues_a_run_for_a_maintainer(world, queued, django_capture_on_commit_callbacks):
+    client = world.client_for(world.maintainer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/t/acme/collect/")
     run = CollectionRun.objects.get()
@@ -65,7 +45,7 @@ def test_it_queues_a_run_for_a_maintainer(world, maintainer_a, queued, django_ca
     assert [call[1] for call in queued] == [run.pk]
     page = client.get(response["Location"])
     assert b"Collection queued" in page.content
-    assert b"In progress: 0 of 1 repositories done" in page.content
+    assert b"In progress: 0 of 2 repositories done"  # acme/rocket and acme/hidden-gem in page.content
     assert b"data-reload-while-active" in page.content
 
 
@@ -123,15 +103,9 @@ def test_it_hides_other_tenants_runs(world):
 
 
 def test_it_shows_a_limited_viewer_only_their_repositories(world):
-    from repos.models import Repository
-
-    hidden = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="hidden-gem")
-    visible = world.repo_a
-    membership = Membership.objects.get(user=world.viewer_a, tenant=world.tenant_a)
-    membership.limited_to.set([visible])
-    run = finished_run(world.tenant_a, [hidden, visible])
+    run = finished_run(world.tenant_a, [world.repo_a_hidden, world.repo_a])
     run.error_summary = "acme/hidden-gem: 403"
     run.save()
-    content = world.client_for(world.viewer_a).get(f"/t/acme/runs/{run.pk}/").content.decode()
+    content = world.client_for(world.limited_viewer).get(f"/t/acme/runs/{run.pk}/").content.decode()
     assert "acme/rocket" in content
     assert "hidden-gem" not in content

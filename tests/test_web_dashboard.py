@@ -1,47 +1,24 @@
-"""The dashboard, the traffic tables and the repository page (server-rendered)."""
+"""The dashboard and the traffic tables (server-rendered); the dashboard lists the busiest repositories only."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-from datetime import UTC, date, timedelta
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from repos.models import Repository
-from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
-from tenants.models import Membership
-
-TODAY = date(2026, 11, 20)
+from stats.models import DailyTraffic, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
+from stats.web import dashboard as views
+from tests.traffic_support import TODAY, chart_json, fill, pin_today
 
 
 @pytest.fixture(autouse=True)
-def _frozen_today(monkeypatch):
-    # Views default `today` to timezone.now().date(); pin it for every page. Import the views first:
-    # importing them while stats.traffic.periods is patched would bind the patched function for good.
-    import repos.views
-    import stats.traffic.periods
-    import stats.web.dashboard
-    import stats.web.repository
-
-    for module in (stats.traffic.periods, stats.web.dashboard, stats.web.repository, repos.views):
-        monkeypatch.setattr(module, "today_utc", lambda today=None: today or TODAY)
-
-
-def fill(repo: Repository, days: int, views: int = 10, skip: set[int] | frozenset[int] = frozenset()) -> None:
-    DailyTraffic.objects.bulk_create(
-        DailyTraffic(repository=repo, date=TODAY - timedelta(days=offset), views=views, unique_views=3,
-                     clones=views // 5, unique_clones=1)
-        for offset in range(days) if offset not in skip
-    )
-
-
-def chart_json(html: str, element_id: str) -> dict:
-    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
-    assert match, element_id
-    return json.loads(match.group(1))
+def _today(time_machine):
+    pin_today(time_machine)
 
 
 def test_it_shows_cards_chart_with_gaps_and_the_repository_table(world):
@@ -95,15 +72,13 @@ def test_it_shows_empty_states(world):
 
 def test_it_hides_other_tenants_and_limited_repositories(world):
     fill(world.repo_b, 5, views=999)
-    hidden = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="hidden")
-    fill(hidden, 5, views=500)
+    fill(world.repo_a_hidden, 5, views=500)
     fill(world.repo_a, 5)
-    Membership.objects.get(user=world.viewer_a).limited_to.add(world.repo_a)
-    response = world.client_for(world.viewer_a).get("/t/acme/", {"period": "7d"})
+    response = world.client_for(world.limited_viewer).get("/t/acme/", {"period": "7d"})
     html = response.content.decode()
-    assert "acme/hidden" not in html and "secret-plans" not in html
+    assert "acme/hidden-gem" not in html and "secret-plans" not in html
     assert {c.key: c.value for c in response.context["cards"]}["views"] == 50
-    assert world.client_for(world.viewer_a).get("/t/acme/repos/acme/hidden/").status_code == 404
+    assert world.client_for(world.limited_viewer).get("/t/acme/repos/acme/hidden-gem/").status_code == 404
     assert world.client_for(world.owner_a).get("/t/globex/").status_code == 404
 
 
@@ -135,17 +110,24 @@ def test_it_paginates_sorts_and_searches_traffic_tables(world):
     assert {row.repository for row in searched} == {"acme/zeppelin"}
 
 
-def test_it_uses_github_weekly_uniques_in_week_tables_and_exports_csv(world):
+def test_it_gives_github_weekly_uniques_for_whole_weeks_only_in_tables_and_csv(world):
     fill(world.repo_a, 14)
-    monday = TODAY - timedelta(days=TODAY.weekday())
-    last_monday = monday - timedelta(days=7)
+    monday = TODAY - timedelta(days=TODAY.weekday())  # this week: the range ends before its Sunday
+    whole = monday - timedelta(days=7)
     WeeklyTraffic.objects.create(repository=world.repo_a, week_start=monday, unique_views=7, unique_clones=2)
-    WeeklyTraffic.objects.create(repository=world.repo_a, week_start=last_monday, unique_views=9, unique_clones=3)
+    WeeklyTraffic.objects.create(repository=world.repo_a, week_start=whole, unique_views=9, unique_clones=3)
     client = world.client_for(world.owner_a)
     rows = client.get("/t/acme/traffic/", {"period": "30d", "interval": "week"}).context["rows"]
-    # The running week's views are partial, so GitHub's whole-week uniques are not paired with them.
-    assert rows[0].date == monday and rows[0].unique_views is None and not rows[0].complete
-    assert rows[1].date == last_monday and rows[1].unique_views == 9 and rows[1].complete
+    # GitHub's weekly uniques cover the whole week: a week the range cuts reports none (null, never a guess).
+    assert [(row.date, row.unique_views, row.unique_clones) for row in rows[:2]] == [
+        (monday, None, None),
+        (whole, 9, 3),
+    ]
+    assert not rows[0].complete and rows[1].complete
+    # Cut at the start too: the range begins on the Wednesday of `whole`.
+    cut_start = client.get("/t/acme/traffic/", {"from": (whole + timedelta(days=2)).isoformat(),
+                                                "to": (whole + timedelta(days=6)).isoformat(), "interval": "week"})
+    assert [(row.date, row.views, row.unique_views) for row in cut_start.context["rows"]] == [(whole, 50, None)]
     months = client.get("/t/acme/traffic/", {"period": "30d", "interval": "month"}).context["rows"]
     assert all(row.unique_views is None for row in months)
     response = client.get("/t/acme/traffic/", {"period": "30d", "interval": "week", "format": "csv"})
@@ -156,33 +138,7 @@ def test_it_uses_github_weekly_uniques_in_week_tables_and_exports_csv(world):
     days = (TODAY - monday).days + 1
     assert lines[1] == ["acme/rocket", monday.isoformat(), str(10 * days), "", str(2 * days), "", str(days),
                         str(days), "false"]
-    assert lines[2][:4] + lines[2][-3:] == ["acme/rocket", last_monday.isoformat(), "70", "9", "7", "7", "true"]
-
-
-def test_it_shows_the_repository_page(world):
-    fill(world.repo_a, 20, skip={2, 3})
-    ReferrerSnapshot.objects.create(repository=world.repo_a, date=TODAY, referrer="news.ycombinator.com",
-                                    count=42, uniques=17)
-    PathSnapshot.objects.create(repository=world.repo_a, date=TODAY, path="/acme/rocket/wiki", title="Wiki",
-                                count=8, uniques=2)
-    RepositoryMetrics.objects.create(repository=world.repo_a, date=TODAY, stars=12, forks=3)
-    from datetime import datetime
-
-    world.repo_a.last_collected_at = datetime(2026, 11, 19, 23, 0, tzinfo=UTC)
-    world.repo_a.last_success_at = datetime(2026, 11, 15, 23, 0, tzinfo=UTC)
-    world.repo_a.last_error = "GitHub refused: the token lacks push access"
-    world.repo_a.last_error_code = "no_push_access"
-    world.repo_a.save()
-    response = world.client_for(world.viewer_a).get("/t/acme/repos/acme/rocket/", {"period": "30d"})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "news.ycombinator.com" in html and "Wiki" in html
-    assert response.context["days_left"] == 9  # 15 Nov + 14 days - 20 Nov
-    assert "push access" in response.context["fix_hint"]
-    assert response.context["coverage_gaps"] == 12  # 30 days, 18 stored
-    assert chart_json(html, "views-chart-data")["datasets"][1]["label"] == "Unique visitors"
-    assert "/api/v1/t/acme/repos/acme/rocket/referrers/?" in html and "format=csv" in html
-    assert world.client_for(world.owner_a).get("/t/acme/repos/acme/nope/").status_code == 404
+    assert lines[2][:4] + lines[2][-3:] == ["acme/rocket", whole.isoformat(), "70", "9", "7", "7", "true"]
 
 
 def test_it_narrows_traffic_tables_to_chosen_repositories(world):
@@ -221,3 +177,25 @@ def test_it_offers_collect_now_to_maintainers_only(world):
     assert 'action="/t/acme/collect/"' not in viewer_html
     repository_page = world.client_for(world.owner_a).get("/t/acme/repos/acme/rocket/")
     assert 'action="/t/acme/collect/"' in repository_page.content.decode()
+
+
+def test_it_lists_the_busiest_repositories_and_links_to_all(world, monkeypatch):
+    monkeypatch.setattr(views, "DASHBOARD_TABLE_ROWS", 3)
+    today = timezone.now().date()
+    for index in range(5):
+        repository = Repository.objects.create(tenant=world.tenant_a, owner="acme", name=f"lib{index}")
+        DailyTraffic.objects.create(repository=repository, date=today, views=10 * (index + 1))
+    html = world.client_for(world.viewer_a).get("/t/acme/?period=7d").content.decode()
+    table = html[html.index('id="repo-table"') : html.index("</table>", html.index('id="repo-table"'))]
+    assert [name for name in ("lib4", "lib3", "lib2", "lib1", "lib0") if f"acme/{name}<" in table] == [
+        "lib4",
+        "lib3",
+        "lib2",
+    ]
+    assert "The 3 busiest of 7 repositories"  # 5 libs, acme/rocket, acme/hidden-gem in html
+    assert "/t/acme/traffic/?period=7d" in html
+
+
+def test_it_adds_no_note_when_every_repository_fits(world):
+    html = world.client_for(world.viewer_a).get("/t/acme/").content.decode()
+    assert "busiest of" not in html

@@ -8,24 +8,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
-from freezegun import freeze_time
 
-from stats.collection import scheduling
 from stats.collection.webhook import MAX_BODY_BYTES, signature_for, webhook_token_make
 from stats.models import CollectionRun, RunItem
 
 SECRET = "webhook-test-secret"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 URL = "/hooks/collect/"
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    """Tasks handed to django-q2 (recorded instead of sent to a broker)."""
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def hook(world, settings, queued, django_capture_on_commit_callbacks):
         if signature is None and sign_with is not None:
             signature = signature_for(raw, secret=sign_with)
         headers = {"X-Hub-Signature-256": signature} if signature is not None else {}
-        with freeze_time(NOW), django_capture_on_commit_callbacks(execute=True):
+        with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
             return client.post(URL, data=raw, content_type=content_type, headers=headers, **extra)
 
     return post
@@ -221,7 +212,7 @@ def test_it_does_not_need_a_csrf_token(hook, world, settings):
     settings.WEBHOOK_SECRET = SECRET
     client = Client(enforce_csrf_checks=True)
     raw = json.dumps({"tenant": "acme", "timestamp": int(NOW.timestamp()), "nonce": "csrf-free-1"}).encode()
-    with freeze_time(NOW):
+    with time_machine.travel(NOW, tick=False):
         response = client.post(URL, data=raw, content_type="application/json",
                                headers={"X-Hub-Signature-256": signature_for(raw, secret=SECRET)})
     assert response.status_code == 202

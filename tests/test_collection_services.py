@@ -24,6 +24,9 @@ from stats.models import (
 from tenants.models import GitHubCredential
 from tests.collection_support import TOKEN, follow, give_token, noon
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 DAY = date(2026, 3, 4)
 Status = CollectionRun.Status
 

@@ -18,15 +18,15 @@ def test_it_lets_exactly_one_of_simultaneous_starts_win():
         pytest.skip("an in-memory SQLite test database has no concurrent writers; runs on PostgreSQL")
     tenant = Tenant.objects.create(slug="race", name="Race")
     barrier = threading.Barrier(4)
-    outcomes: list[str] = []
+    won: list[int] = []
+    refused: list[services.CollectionBusy] = []
 
     def start() -> None:
         try:
             barrier.wait(timeout=10)
-            run = services.collection_run_start(tenant=tenant, trigger="webhook")
-            outcomes.append(f"run {run.pk}")
-        except services.CollectionBusy:
-            outcomes.append("busy")
+            won.append(services.collection_run_start(tenant=tenant, trigger="webhook").pk)
+        except services.CollectionBusy as busy:
+            refused.append(busy)
         finally:
             connection.close()
 
@@ -35,6 +35,9 @@ def test_it_lets_exactly_one_of_simultaneous_starts_win():
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert sorted(outcomes).count("busy") == 3, outcomes
-    assert CollectionRun.objects.filter(tenant=tenant).count() == 1
-    assert CollectionLock.objects.get(tenant=tenant).run_id == CollectionRun.objects.get(tenant=tenant).pk
+    # Whoever won: exactly one run, and each loser was told which run holds the tenant.
+    winner = CollectionRun.objects.get(tenant=tenant)
+    assert won == [winner.pk] and len(refused) == 3
+    assert [busy.run_id for busy in refused] == [winner.pk] * 3
+    assert all(f"collection already running for race (run {winner.pk})" in str(busy) for busy in refused)
+    assert CollectionLock.objects.get(tenant=tenant).run_id == winner.pk

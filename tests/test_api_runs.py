@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 
-from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
-from tenants.models import Membership, Role
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
-
-
-@pytest.fixture
-def maintainer_a(world) -> User:
-    user = User.objects.create_user("mia", "mia@acme.test", "pw")
-    Membership.objects.create(user=user, tenant=world.tenant_a, role=Role.MAINTAINER)
-    return user
-
-
-def test_it_queues_a_run_for_a_maintainer(world, maintainer_a, queued, django_capture_on_commit_callbacks):
-    client = world.client_for(maintainer_a)
+def test_it_queues_a_run_for_a_maintainer(world, queued, django_capture_on_commit_callbacks):
+    client = world.client_for(world.maintainer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/t/acme/collect/")
     assert response.status_code == 202

@@ -13,16 +13,18 @@ def test_it_lists_the_tenants_repositories(world):
     response = world.client_for(world.viewer_a).get(URL)
     assert response.status_code == 200
     assert response.json() == [
+        {"full_name": "acme/hidden-gem", "github_id": 1002, "active": True, "last_collected_at": None,
+         "last_error": "", "last_error_code": ""},
         {"full_name": "acme/rocket", "github_id": 1001, "active": True, "last_collected_at": None, "last_error": "",
-         "last_error_code": ""}
+         "last_error_code": ""},
     ]
 
 
 def test_it_lists_only_a_limited_viewers_repositories(world):
-    Repository.objects.create(tenant=world.tenant_a, owner="acme", name="hidden")
-    Membership.objects.get(user=world.viewer_a).limited_to.add(world.repo_a)
-    assert [r["full_name"] for r in world.client_for(world.viewer_a).get(URL).json()] == ["acme/rocket"]
-    assert len(world.client_for(world.owner_a).get(URL).json()) == 2
+    assert [r["full_name"] for r in world.client_for(world.limited_viewer).get(URL).json()] == ["acme/rocket"]
+    assert [r["full_name"] for r in world.client_for(world.owner_a).get(URL).json()] == [
+        "acme/hidden-gem", "acme/rocket",
+    ]
 
 
 def test_it_adds_a_repository_as_maintainer(world):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from freezegun import freeze_time
+import time_machine
 
 from repos.models import Repository
 from stats.collection import scheduling, tasks
@@ -14,15 +14,11 @@ from stats.collection.services import collection_run_execute, collection_run_sta
 from stats.models import CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
 from tests.collection_support import give_token
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 NAMES = [f"shared/repo{i}" for i in range(5)]
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
 
 
 @pytest.fixture
@@ -67,7 +63,7 @@ def test_it_splits_a_run_into_batches_and_the_last_batch_finalizes(two_tenants, 
         run, _ = scheduling.collection_request(tenant=two_tenants.tenant_a, trigger="webhook", now=NOW)
     assert [len(call[2]) for call in queued] == [2, 2, 1]
     # Workers pick batches in any order; until the last one is done the run stays active.
-    with freeze_time(NOW, tick=True):
+    with time_machine.travel(NOW):
         for _, run_id, item_ids in reversed(queued[1:]):
             assert tasks.collect_items(run_id, item_ids) == len(item_ids)
             run.refresh_from_db()
@@ -85,7 +81,7 @@ def test_it_stores_the_same_data_and_totals_as_one_inline_collection(two_tenants
                                                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         batched, _ = scheduling.collection_request(tenant=two_tenants.tenant_a, trigger="webhook", now=NOW)
-    with freeze_time(NOW, tick=True):
+    with time_machine.travel(NOW):
         for _, run_id, item_ids in queued:
             tasks.collect_items(run_id, item_ids)
     inline = collection_run_start(tenant=two_tenants.tenant_b, trigger="command", now=NOW)

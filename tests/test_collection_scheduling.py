@@ -6,23 +6,19 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+import time_machine
 from django.core.management.sql import emit_post_migrate_signal
 from django_q.models import Schedule
-from freezegun import freeze_time
 
 from repos.models import Repository
 from stats.collection import scheduling
 from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
 
+# Tenant A collects acme/rocket alone here (see the rocket_only fixture).
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def queued(monkeypatch) -> list[tuple]:
-    calls: list[tuple] = []
-    monkeypatch.setattr(scheduling, "async_task", lambda func, *args, **kwargs: calls.append((func, *args)))
-    return calls
 
 
 @pytest.fixture
@@ -172,7 +168,7 @@ def test_it_is_a_schedule_django_q_fires(db, monkeypatch):
     monkeypatch.setattr(q_scheduler, "async_task", lambda func, *args, **kwargs: fired.append(func) or uuid4().hex)
     # It would close the connection that holds this test's transaction (PostgreSQL).
     monkeypatch.setattr(q_scheduler, "close_old_django_connections", lambda: None)
-    with freeze_time(NOW):
+    with time_machine.travel(NOW, tick=False):
         q_scheduler.scheduler()
     assert fired == ["stats.collection.tasks.scheduled_collection"]
     assert Schedule.objects.get(name=scheduling.SCHEDULE_NAME).next_run == datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
