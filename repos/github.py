@@ -24,6 +24,8 @@ from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from repos.safe_http import EgressRefused, PublicAddressAdapter
+
 logger = logging.getLogger(__name__)
 
 TRAFFIC_ENDPOINTS = ("views", "clones")
@@ -68,6 +70,12 @@ class GitHubBadResponse(GitHubError):
 
 class GitHubUnavailable(GitHubError):
     kind = "unavailable"
+
+
+class GitHubAddressRefused(GitHubError):
+    """A tenant-supplied API URL (or a redirect) led to a non-public address: never connected to."""
+
+    kind = "address_refused"
 
 
 class GitHubRateLimited(GitHubError):
@@ -176,7 +184,9 @@ class GitHubClient:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         budget: RateBudget | None = None,
+        public_addresses_only: bool = False,
     ) -> None:
+        """`public_addresses_only` for a URL a tenant supplied: every connection checks its peer address."""
         self._token = token
         self.base_url = (base_url or settings.GITHUB_API_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.GITHUB_TIMEOUT_SECONDS
@@ -207,8 +217,12 @@ class GitHubClient:
             respect_retry_after_header=False,
             redirect=5,
         )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=retry)
+        adapter_class = PublicAddressAdapter if public_addresses_only else HTTPAdapter
+        adapter = adapter_class(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=retry)
         self.session = requests.Session()
+        if public_addresses_only:
+            # No proxy from the environment (it would be the peer checked) and no ~/.netrc credentials.
+            self.session.trust_env = False
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -253,6 +267,8 @@ class GitHubClient:
             try:
                 response = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
                 content = response.content  # a truncated body raises here, not later
+            except EgressRefused as exc:
+                raise GitHubAddressRefused(self._scrub(f"refused to connect for {path}: {exc}")) from None
             except requests.RequestException as exc:
                 raise GitHubUnavailable(self._scrub(f"GitHub unreachable for {path}: {type(exc).__name__}")) from None
             self.budget.observe(response.headers)
