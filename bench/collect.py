@@ -288,7 +288,9 @@ def run(args: argparse.Namespace) -> int:
         fake = start_fake(repos=args.repos, latency_ms=args.latency, rate_limit=rate_limit)
         worker_rows: list[tuple[int, RunFigures]] = []
         try:
-            tenant = create_tenant(slug="bench", repos=args.repos, api_url=fake.url)
+            # The fake is the server's own GitHub (GITHUB_API_URL): a tenant override may not reach 127.0.0.1.
+            settings.GITHUB_API_URL = os.environ["GITHUB_API_URL"] = fake.url
+            tenant = create_tenant(slug="bench", repos=args.repos, api_url="")
             rss_before = peak_rss_mb()
             at_start = fake.stats()
             first = collect_inline(tenant=tenant, concurrency=args.concurrency)
@@ -299,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
             naive_seconds, naive_requests = collect_naively(api_url=fake.url, repos=args.naive_repos)
             if args.workers:
                 for count in sorted({1, args.workers}):
-                    workers_tenant = create_tenant(slug=f"bench-w{count}", repos=args.repos, api_url=fake.url)
+                    workers_tenant = create_tenant(slug=f"bench-w{count}", repos=args.repos, api_url="")
                     worker_rows.append((count, collect_with_workers(
                         tenant=workers_tenant, workers=count, database_url=database.url,
                         concurrency=args.concurrency, batch_size=args.batch_size, timeout=300)))

@@ -1,13 +1,16 @@
 """CSV output for the API and the traffic tables: a header row, proper quoting, no spreadsheet formulas.
 
 A cell that starts with = + - @ (or a tab / carriage return) would run as a formula when the file
-is opened in a spreadsheet; such text cells get a leading apostrophe. Numbers are written as is.
+is opened in a spreadsheet; such text cells get a leading apostrophe. Spreadsheets also skip leading
+blanks and read the full-width forms of the four signs as their ASCII twins, so those count too. Numbers are
+written as is.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -15,6 +18,22 @@ from typing import Any
 from rest_framework.renderers import BaseRenderer
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The same four signs in their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20).
+FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
+
+
+def _is_blank(char: str) -> bool:
+    # Spaces (any script), control characters and invisible format characters (zero-width space, BOM).
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
+
+
+def looks_like_formula(text: str) -> bool:
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    index = 0
+    while index < len(text) and _is_blank(text[index]):
+        index += 1
+    return index < len(text) and text[index] in FORMULA_SIGNS
 
 
 def safe_cell(value: object) -> object:
@@ -27,7 +46,7 @@ def safe_cell(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if looks_like_formula(text) else text
 
 
 class _Line:

@@ -63,6 +63,9 @@ class FakeRepo:
     faults: list[Fault] = field(default_factory=list)
     # The repository body stays the same from day to day (a quiet repository): its ETag does too.
     static_body: bool = False
+    # The full_name its bodies (repository, lists) show, when not its real one: a name GitHub would
+    # never send, to test that the collector validates what it is told.
+    reported_name: str | None = None
 
     @property
     def owner(self) -> str:
@@ -220,6 +223,11 @@ class FakeGitHub:
             self.repos[new.lower()] = repo
             self.renamed[old.lower()] = repo.github_id
 
+    def report_name(self, full_name: str, reported: str) -> None:
+        """From now on the bodies of `full_name` (repository and lists) say it is called `reported`."""
+        with self._lock:
+            self.repos[full_name.lower()].reported_name = reported
+
     def inject_fault(
         self, full_name: str, kind: str, *, times: int | None = None, endpoint: str | None = None,
         seconds: float = 0.0,
@@ -332,12 +340,14 @@ class FakeGitHub:
 
     def repo_body(self, repo: FakeRepo) -> dict[str, Any]:
         age = 0 if repo.static_body else (self.now.date() - date(2020, 1, 1)).days
+        shown = repo.reported_name or repo.full_name
+        owner, _, name = shown.partition("/")
         return {
             "id": repo.github_id,
             "node_id": f"R_{repo.github_id}",
-            "name": repo.name,
-            "full_name": repo.full_name,
-            "owner": {"login": repo.owner, "id": repo.seed % 100_000, "type": "Organization"},
+            "name": name,
+            "full_name": shown,
+            "owner": {"login": owner, "id": repo.seed % 100_000, "type": "Organization"},
             "private": repo.private,
             "fork": False,
             "archived": False,

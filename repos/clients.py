@@ -37,6 +37,8 @@ def github_client_for_tenant(
         base_url=secret.api_url or settings.GITHUB_API_URL,
         pool_size=concurrency or settings.COLLECT_CONCURRENCY,
         budget=budget,
+        # The server's own GITHUB_API_URL is trusted; a tenant's override may only reach public addresses.
+        public_addresses_only=bool(secret.api_url),
     )
 
 

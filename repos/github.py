@@ -28,6 +28,7 @@ from urllib3.util.retry import Retry
 from repos.github_errors import (  # re-exported: callers import errors from the client
     ErrorCode,
     GitHubAccessError,
+    GitHubAddressRefused,
     GitHubBadResponse,
     GitHubError,
     GitHubNotFound,
@@ -35,11 +36,13 @@ from repos.github_errors import (  # re-exported: callers import errors from the
     GitHubUnauthorized,
     GitHubUnavailable,
 )
+from repos.safe_http import EgressRefused, PublicAddressAdapter
 
 __all__ = [
     "ApiResponse",
     "ErrorCode",
     "GitHubAccessError",
+    "GitHubAddressRefused",
     "GitHubBadResponse",
     "GitHubClient",
     "GitHubError",
@@ -185,7 +188,9 @@ class GitHubClient:
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         budget: RateBudget | None = None,
+        public_addresses_only: bool = False,
     ) -> None:
+        """`public_addresses_only` for a URL a tenant supplied: every connection checks its peer address."""
         self._token_provider = token_provider or (lambda refresh: token)
         self._refreshable = token_provider is not None
         self._tokens_seen = {token} if token else set()
@@ -218,8 +223,12 @@ class GitHubClient:
             respect_retry_after_header=False,
             redirect=5,
         )
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=retry)
+        adapter_class = PublicAddressAdapter if public_addresses_only else HTTPAdapter
+        adapter = adapter_class(pool_connections=1, pool_maxsize=max(pool_size, 1), max_retries=retry)
         self.session = requests.Session()
+        if public_addresses_only:
+            # No proxy from the environment (it would be the peer checked) and no ~/.netrc credentials.
+            self.session.trust_env = False
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -272,6 +281,8 @@ class GitHubClient:
             try:
                 response = self.session.get(url, params=params, headers={**headers, **auth}, timeout=self.timeout)
                 content = response.content  # a truncated body raises here, not later
+            except EgressRefused as exc:
+                raise GitHubAddressRefused(self._scrub(f"refused to connect for {path}: {exc}")) from None
             except requests.RequestException as exc:
                 code = ErrorCode.TIMEOUT if _is_timeout(exc) else ErrorCode.UNREACHABLE
                 message = self._scrub(f"GitHub unreachable for {path}: {type(exc).__name__}")

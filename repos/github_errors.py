@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     SERVER_ERROR = "server_error"
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
+    ADDRESS_REFUSED = "address_refused"
     BAD_RESPONSE = "bad_response"
     REPOSITORY_REPLACED = "repository_replaced"
     RENAME_CONFLICT = "rename_conflict"
@@ -62,6 +63,12 @@ class GitHubBadResponse(GitHubError):
 
 class GitHubUnavailable(GitHubError):
     code = ErrorCode.UNREACHABLE
+
+
+class GitHubAddressRefused(GitHubError):
+    """A tenant-supplied API URL (or a redirect) led to a non-public address: never connected to."""
+
+    code = ErrorCode.ADDRESS_REFUSED
 
 
 class GitHubRateLimited(GitHubError):

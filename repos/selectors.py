@@ -83,6 +83,8 @@ FIX_HINTS: dict[str, str] = {
     ErrorCode.SERVER_ERROR: "GitHub had a server error: the next run retries; nothing stored is lost.",
     ErrorCode.TIMEOUT: "GitHub did not answer in time: the next run retries; nothing stored is lost.",
     ErrorCode.UNREACHABLE: "GitHub could not be reached: check the server's network and GITHUB_API_URL.",
+    ErrorCode.ADDRESS_REFUSED: "The GitHub API URL of this tenant leads to a private or local address, which is "
+                               "never contacted: fix the URL in Settings → GitHub credential.",
     ErrorCode.REPOSITORY_REPLACED: "The name now belongs to a different repository: remove it and follow the new one "
                                    "if that is intended.",
     ErrorCode.RENAME_CONFLICT: "GitHub renamed it to a repository this tenant already follows: remove one of the two.",

@@ -27,13 +27,26 @@ class RepositoryExists(Exception):
     """The tenant already follows this repository (names compare case-insensitively)."""
 
 
+def repository_name_valid(owner: str, name: str) -> bool:
+    """Whether (owner, name) is spelled the way GitHub allows (and so can be routed as /<owner>/<name>/)."""
+    return bool(_OWNER.fullmatch(owner) and _NAME.fullmatch(name)) and name not in {".", ".."}
+
+
+def split_full_name(full_name: str) -> tuple[str, str]:
+    """Exactly `owner/name` as GitHub spells one (a name GitHub sent us) → (owner, name), or RepositoryNameInvalid."""
+    owner, _, name = full_name.partition("/")
+    if not repository_name_valid(owner, name):
+        raise RepositoryNameInvalid(f"{full_name[:300]!r} is not a GitHub repository name like owner/name")
+    return owner, name
+
+
 def parse_full_name(full_name: str) -> tuple[str, str]:
     """`owner/name` (also accepts a github.com URL) → (owner, name), or RepositoryNameInvalid."""
     text = (full_name or "").strip()
     text = re.sub(r"^(https?://)?(www\.)?github\.com/", "", text).removesuffix(".git").strip("/")
     owner, slash, name = text.partition("/")
-    if not slash or not _OWNER.match(owner) or not _NAME.match(name) or name in {".", ".."}:
-        raise RepositoryNameInvalid(f"{full_name!r} is not a GitHub repository name like owner/name")
+    if not slash or not repository_name_valid(owner, name):
+        raise RepositoryNameInvalid(f"{full_name[:300]!r} is not a GitHub repository name like owner/name")
     return owner, name
 
 
@@ -115,4 +128,5 @@ def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple
         raise ImportUnavailable(f"{error}: add one in Settings → GitHub credential.") from None
     except GitHubError as error:
         raise ImportUnavailable(f"GitHub did not list the repositories: {error}") from None
-    return [(info.full_name, info.github_id) for info in found]
+    # Names come from GitHub, i.e. from outside: one that could not be routed is left out, not stored.
+    return [(info.full_name, info.github_id) for info in found if repository_name_valid(info.owner, info.name)]

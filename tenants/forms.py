@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from tenants.models import Role
@@ -25,8 +27,19 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
+class _RepositoryChoices(forms.ModelMultipleChoiceField):
+    """Ids are checked as ids before the query: one too large for the column would make the database raise."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not re.fullmatch(r"[0-9]{1,18}", str(pk)):
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": str(pk)[:40]})
+        return super().clean(value)
+
+
 class RepositoryLimitForm(forms.Form):
-    repositories = forms.ModelMultipleChoiceField(
+    repositories = _RepositoryChoices(
         queryset=None,  # the tenant's repositories, set per form in __init__
         required=False,
         widget=forms.CheckboxSelectMultiple,

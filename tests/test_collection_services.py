@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
+from common import egress
 from repos import github
 from repos.models import EndpointETag, Repository
 from stats.collection import services, store
@@ -356,10 +357,21 @@ def test_it_finalizes_an_empty_run(gh, world):
     assert CollectionLock.objects.get(tenant=world.tenant_a).run is None
 
 
-def test_it_uses_the_credentials_api_url_override(gh, world, settings):
+def test_it_uses_the_credentials_api_url_override(gh, world, settings, monkeypatch):
     settings.GITHUB_API_URL = "http://127.0.0.1:9"  # nothing listens there
+    # An override may only reach public addresses (tests/test_credential_api_url_ssrf.py); the fake is on 127.0.0.1.
+    monkeypatch.setattr(egress, "address_refusal", lambda address: None)
     give_token(world.tenant_a, api_url=gh.url)
     assert collect(world.tenant_a).status == Status.SUCCEEDED
+
+
+def test_it_fails_the_items_when_the_override_reaches_a_loopback_address(gh, world, settings):
+    settings.GITHUB_API_URL = "http://127.0.0.1:9"
+    give_token(world.tenant_a, api_url=gh.url)
+    run = collect(world.tenant_a)
+    assert run.status == Status.FAILED
+    assert "127.0.0.1 is a loopback address" in RunItem.objects.get(run=run).error
+    assert gh.request_count() == 0
 
 
 def test_it_zero_fills_githubs_window_when_githubs_day_turned_over_first(gh, world):

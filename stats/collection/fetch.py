@@ -9,6 +9,7 @@ from datetime import UTC, date
 
 from repos.github import ApiResponse, ErrorCode, GitHubBadResponse, GitHubClient, GitHubError
 from repos.models import EndpointETag
+from repos.services import RepositoryNameInvalid, split_full_name
 from stats.collection.planner import ALL_GROUPS, Group
 
 logger = logging.getLogger(__name__)
@@ -81,8 +82,18 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
                     f"expected {target.github_id}); it was probably deleted and recreated",
                     code=ErrorCode.REPOSITORY_REPLACED,
                 )
+            reported = str(info.data["full_name"])
+            try:
+                # A rename (301) or the body itself: a name from GitHub is input like any other.
+                split_full_name(reported)
+            except RepositoryNameInvalid:
+                fetched.responses.pop(EP_REPO)
+                raise GitHubBadResponse(
+                    f"GitHub names {target.full_name} {reported[:200]!r}, which is not a valid owner/name; "
+                    "nothing was stored"
+                ) from None
             fetched.github_id = github_id
-            fetched.full_name = str(info.data["full_name"])
+            fetched.full_name = reported
         name = fetched.full_name
         for group, endpoint, kind, per in (
             (Group.DAY_SERIES, EP_VIEWS_DAY, "views", "day"),

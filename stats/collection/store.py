@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from repos.github import ApiResponse, ErrorCode, GitHubRateLimited
 from repos.models import EndpointETag, Repository
+from repos.services import RepositoryNameInvalid, split_full_name
 from stats.collection import merge
 from stats.collection.fetch import (
     EP_CLONES_DAY,
@@ -40,6 +41,8 @@ def item_fail(*, item: RunItem, status: str, error: str, code: ErrorCode, now: d
 def repository_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
     try:
         _repo_store(item=item, fetched=fetched, now=now)
+    except RepositoryNameInvalid as exc:
+        item_fail(item=item, status=RunItem.Status.FAILED, error=f"GitHub sent an invalid name: {exc}", now=now)
     except IntegrityError as exc:
         if fetched.full_name.lower() == fetched.target.full_name.lower():
             raise_as, code = f"database error while storing: {type(exc).__name__}: {exc}", ErrorCode.STORE_FAILED
@@ -61,7 +64,8 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
     if fetched.github_id is not None and fetched.github_id != fetched.target.github_id:
         repo_fields["github_id"] = fetched.github_id
     if fetched.full_name != fetched.target.full_name:
-        owner, name = fetched.full_name.split("/", 1)
+        # fetch.py already refused names that cannot be routed; this raises rather than store one.
+        owner, name = split_full_name(fetched.full_name)
         repo_fields.update(owner=owner, name=name)
     error = fetched.error
     if error is None:

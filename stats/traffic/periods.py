@@ -20,6 +20,10 @@ INTERVALS: tuple[Interval, ...] = ("day", "week", "month")
 # Longest range one request may ask for: keeps responses and queries bounded.
 MAX_RANGE_DAYS = 5 * 366
 DEFAULT_DAYS = 30
+# Dates a request may name: GitHub's traffic API is from 2014, and a bounded range keeps every
+# bucket, previous-period and default-window computation inside Python's date range.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
 # Dashboard period keys → number of days ending today.
 PERIOD_DAYS = {"7d": 7, "30d": 30, "90d": 90, "12mo": 365}
 PERIOD_LABELS = {"7d": "7 days", "30d": "30 days", "90d": "90 days", "12mo": "12 months", "all": "All time"}
@@ -96,9 +100,14 @@ def _parse_date(params: Mapping[str, str], name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ParameterError(name, f"expected a date as YYYY-MM-DD, got {raw[:40]!r}") from None
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ParameterError(
+            name, f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}, got {raw[:40]!r}"
+        )
+    return value
 
 
 def parse_interval(params: Mapping[str, str], default: Interval = "day") -> Interval:
