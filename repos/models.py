@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Lower
 
+from tenants.scoping import tenant_scoped
+
 
 class Repository(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="repositories")
@@ -18,6 +20,7 @@ class Repository(models.Model):
     # The last collection that stored traffic; drives "days left before GitHub forgets".
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    objects = tenant_scoped("tenant")
 
     class Meta:
         ordering = ["owner", "name"]
@@ -43,6 +46,7 @@ class EndpointETag(models.Model):
     endpoint = models.CharField(max_length=40)
     etag = models.CharField(max_length=200)
     fetched_at = models.DateTimeField()
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         constraints = [

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from tenants.scoping import tenant_scoped
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
@@ -36,6 +38,13 @@ class Tenant(models.Model):
 
 
 class Membership(models.Model):
+    """A user's role in a tenant.
+
+    Deliberately NOT tenant-scoped (plain manager): it is the user → tenants index, read by user before
+    any tenant is known (TenantMiddleware, the tenant switcher, /api/v1/tenants/, invitations at login).
+    Tenant-side reads (members pages) go through tenants.selectors with `tenant=access.tenant`.
+    """
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
@@ -65,6 +74,7 @@ class Invitation(models.Model):
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    objects = tenant_scoped("tenant")
 
     class Meta:
         constraints = [
@@ -83,6 +93,7 @@ class GitHubCredential(models.Model):
     token_last4 = models.CharField(max_length=4)
     api_url = models.URLField(blank=True, help_text="Overrides GITHUB_API_URL for this tenant (GitHub Enterprise).")
     updated = models.DateTimeField(auto_now=True)
+    objects = tenant_scoped("tenant")
 
     def __str__(self) -> str:
         return f"GitHub credential of {self.tenant} (ends with …{self.token_last4})"

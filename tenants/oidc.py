@@ -28,6 +28,7 @@ from mozilla_django_oidc.views import (
     OIDCLogoutView,
 )
 
+from tenants.scoping import system_scope
 from tenants.services import invitations_accept, tenant_create_for_signup
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,8 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> Any:
         user = super().get_or_create_user(access_token, id_token, payload)
         if user is not None:
-            invitations_accept(user=user, email=user.email)
+            with system_scope():  # scope: login matches invitations of any tenant by e-mail
+                invitations_accept(user=user, email=user.email)
         return user
 
     def create_user(self, claims: dict[str, Any]) -> Any:
@@ -168,7 +170,8 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
         from tenants.models import Invitation
 
         email = claims["email"].strip()
-        invited = Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).exists()
+        with system_scope():  # scope: login looks for an invitation of any tenant
+            invited = Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).exists()
         if not invited and not settings.OIDC_ALLOW_SELF_SIGNUP:
             self.request.session[NO_ACCESS_SESSION_KEY] = email
             logger.info("OIDC login of %s refused: no user and no invitation", email)
@@ -181,6 +184,7 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
                 last_name=str(claims.get("family_name", ""))[:150],
             )
             if not invited:
+                # A new tenant has no scoped rows yet; the service creates only Tenant and Membership.
                 tenant_create_for_signup(slug=_slug_for(email), name=f"{email}'s tenant", admin=user)
         return user
 

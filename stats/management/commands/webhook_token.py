@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stats.collection.webhook import webhook_token_make
 from tenants.models import Tenant
+from tenants.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tenant", metavar="SLUG", help="Limit the token to this tenant.")
 
+    @system_scope()  # scope: system work (looks up any tenant by slug)
     def handle(self, *args: Any, tenant: str | None, **options: Any) -> None:
         if not settings.WEBHOOK_SECRET:
             raise CommandError("WEBHOOK_SECRET is not set: set it (a long random string) first", returncode=2)
