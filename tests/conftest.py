@@ -1,4 +1,5 @@
-"""The shared fixture world: tenant A with an owner (admin) and a viewer, tenant B with an owner.
+"""The shared fixture world: tenant A with an owner (admin) and a viewer, tenant B with an owner; on
+first use, tenant A's maintainer and a viewer limited to repo_a (with a hidden second repository).
 
 Each test gets a fresh database state (pytest-django rolls back), so tests are order-independent.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pytest
@@ -46,6 +48,31 @@ class World:
     owner_b: User
     repo_a: Repository
     repo_b: Repository
+
+    # Tenant A's other members and its second repository are created on first use: an extra active
+    # repository would change what every collection and freshness test of tenant A sees.
+    @cached_property
+    def maintainer(self) -> User:
+        """Maintainer of tenant A."""
+        user = User.objects.create_user("maya", "maya@acme.test", PASSWORD)
+        Membership.objects.create(user=user, tenant=self.tenant_a, role=Role.MAINTAINER)
+        return user
+
+    @cached_property
+    def repo_a_hidden(self) -> Repository:
+        """Tenant A's second repository (acme/hidden-gem), which `limited_viewer` must never see."""
+        return Repository.objects.create(tenant=self.tenant_a, owner="acme", name="hidden-gem", github_id=1002)
+
+    @cached_property
+    def limited_viewer(self) -> User:
+        """Viewer of tenant A limited to `repo_a` (tenant A then also has `repo_a_hidden`)."""
+        self.repo_a_hidden  # noqa: B018 - exists before the viewer, so there is something to hide
+        user = User.objects.create_user("lena", "lena@acme.test", PASSWORD)
+        membership = Membership.objects.create(
+            user=user, tenant=self.tenant_a, role=Role.VIEWER, repository_limited=True
+        )
+        membership.limited_to.set([self.repo_a])
+        return user
 
     def client_for(self, user: User) -> Client:
         client = Client()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from repos.models import Repository
 from repos.selectors import days_left
-from stats.models import CollectionRun
+from stats.models import CollectionRun, RunItem
 from tenants.access import TenantAccess
 from tenants.models import Tenant
 
@@ -76,15 +76,32 @@ def _risks(repositories: QuerySet[Repository], today: date) -> list[RepositoryRi
     return [risk for risk in risks if risk is not None]
 
 
+def _last_finished_run(tenant: Tenant) -> CollectionRun | None:
+    return CollectionRun.objects.filter(tenant=tenant).exclude(status__in=CollectionRun.ACTIVE_STATUSES).first()
+
+
 def _last_run_failed(tenant: Tenant) -> bool:
-    last = CollectionRun.objects.filter(tenant=tenant).exclude(status__in=CollectionRun.ACTIVE_STATUSES).first()
+    last = _last_finished_run(tenant)
     return last is not None and last.status in FAILED_RUN_STATUSES
+
+
+def last_run_failed(*, access: TenantAccess) -> bool:
+    """Whether the tenant's last finished run failed; for a repository-limited viewer, only when it
+    failed for one of their repositories (another repository's failure is not theirs to see)."""
+    if not access.is_limited:
+        return _last_run_failed(access.tenant)
+    last = _last_finished_run(access.tenant)
+    if last is None or last.status not in FAILED_RUN_STATUSES:
+        return False
+    return RunItem.objects.filter(
+        run=last, repository__in=access.repositories(), status__in=(RunItem.Status.FAILED, RunItem.Status.SKIPPED)
+    ).exists()
 
 
 def tenant_collection_risk(*, access: TenantAccess, today: date | None = None) -> TenantRisk:
     """The risk for the repositories this user may see (dashboard banner, runs API)."""
     today = today or timezone.now().date()
-    return TenantRisk(access.tenant, _risks(access.repositories(), today), _last_run_failed(access.tenant))
+    return TenantRisk(access.tenant, _risks(access.repositories(), today), last_run_failed(access=access))
 
 
 def all_tenants_collection_risk(
