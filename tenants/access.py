@@ -60,7 +60,7 @@ def tenant_access_for(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> T
     role = Role(membership.role)
     repository_ids: frozenset[int] | None = None
     if role == Role.VIEWER:
-        # Called before the request's tenant scope is active: the membership names the tenant.
+        # scope: called before the request's tenant scope is active; the membership names the tenant.
         with tenant_scope(membership.tenant):
             limited_to = set(membership.limited_to.values_list("pk", flat=True))
         if membership.repository_limited or limited_to:
