@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django_scopes import ScopedManager, ScopeError, scope, scopes_disabled
+from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import state as scope_state
 
 if TYPE_CHECKING:
@@ -30,9 +31,26 @@ __all__ = ["ScopeError", "no_tenant_scope", "system_scope", "tenant_scope", "ten
 TENANT_DIMENSION = "tenant"
 
 
+class _StrictDisabledQuerySet(DisabledQuerySet):
+    """django-scopes' unscoped queryset, with the reads it leaves open closed too (`exists()`,
+    `exclude()`…): without a scope only `create()`, `bulk_create()`, `using()` and `none()` work."""
+
+    exists = contains = exclude = in_bulk = explain = distinct = bulk_update = DisabledQuerySet.error
+    select_related = prefetch_related = defer = extra = alias = DisabledQuerySet.error
+
+
 def tenant_scoped(tenant_path: str) -> Any:
     """A default manager filtered by the active tenant through `tenant_path` (e.g. "repository__tenant")."""
-    return ScopedManager(**{TENANT_DIMENSION: tenant_path})
+    scoped_manager_class = type(ScopedManager(**{TENANT_DIMENSION: tenant_path}))
+
+    class TenantScopedManager(scoped_manager_class):  # type: ignore[misc, valid-type]
+        def get_queryset(self) -> Any:
+            queryset = super().get_queryset()
+            if isinstance(queryset, DisabledQuerySet):
+                queryset.__class__ = _StrictDisabledQuerySet
+            return queryset
+
+    return TenantScopedManager()
 
 
 @contextmanager

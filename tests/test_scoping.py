@@ -57,6 +57,18 @@ def test_it_raises_without_a_scope_even_in_test_code() -> None:
         list(DailyTraffic.objects.all())
 
 
+@pytest.mark.parametrize("query", [
+    lambda: DailyTraffic.objects.exists(),
+    lambda: DailyTraffic.objects.exclude(views=0).exists(),
+    lambda: DailyTraffic.objects.select_related("repository").first(),
+    lambda: Repository.objects.in_bulk([1]),
+    lambda: list(Repository.objects.distinct()),
+])
+def test_it_closes_the_reads_django_scopes_leaves_open(db, query) -> None:
+    with no_tenant_scope(), pytest.raises(ScopeError):
+        query()
+
+
 @pytest.mark.urls("tests.test_scoping")
 def test_it_raises_on_a_scoped_query_in_a_view_outside_tenant_urls(world, traffic) -> None:
     # Test code runs with scopes disabled, yet the request gets the middleware's empty scope.
