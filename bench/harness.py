@@ -233,4 +233,7 @@ def dispatch(script: Path, argv: Sequence[str], args: Any, run: Callable[[Any], 
     if args.db == "postgres" and not postgres_reachable():
         print(f"PostgreSQL at {PG_HOST}:{PG_PORT} is not reachable.", file=sys.stderr)
         return 2
-    return run(args)
+    from tenants.scoping import system_scope
+
+    with system_scope():  # scope: benchmarks seed and read every tenant directly (system work)
+        return run(args)

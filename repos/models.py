@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Lower
 
+from tenants.scoping import tenant_scoped
+
 
 class Repository(models.Model):
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="repositories")
@@ -25,6 +27,8 @@ class Repository(models.Model):
     popular_fetched_on = models.DateField(null=True, blank=True)
     # The cause of last_error (repos.github.ErrorCode), from which the fix hint is derived.
     last_error_code = models.CharField(max_length=40, blank=True)
+
+    objects = tenant_scoped("tenant")
 
     class Meta:
         ordering = ["owner", "name"]
@@ -50,6 +54,7 @@ class EndpointETag(models.Model):
     endpoint = models.CharField(max_length=40)
     etag = models.CharField(max_length=200)
     fetched_at = models.DateTimeField()
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         verbose_name = "endpoint ETag"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from tenants.scoping import tenant_scoped
+
 
 class DailyTraffic(models.Model):
     repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="daily_traffic")
@@ -17,6 +19,7 @@ class DailyTraffic(models.Model):
     unique_views = models.PositiveIntegerField(default=0)
     clones = models.PositiveIntegerField(default=0)
     unique_clones = models.PositiveIntegerField(default=0)
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["repository", "date"], name="daily_unique_repository_date")]
@@ -34,6 +37,7 @@ class WeeklyTraffic(models.Model):
     unique_views = models.PositiveIntegerField(default=0)
     clones = models.PositiveIntegerField(default=0)
     unique_clones = models.PositiveIntegerField(default=0)
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         constraints = [
@@ -50,6 +54,7 @@ class ReferrerSnapshot(models.Model):
     referrer = models.CharField(max_length=500)
     count = models.PositiveIntegerField()
     uniques = models.PositiveIntegerField()
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         indexes = [models.Index(fields=["repository", "date"], name="referrer_repository_date")]
@@ -64,6 +69,7 @@ class PathSnapshot(models.Model):
     title = models.CharField(max_length=1000)
     count = models.PositiveIntegerField()
     uniques = models.PositiveIntegerField()
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         indexes = [models.Index(fields=["repository", "date"], name="path_repository_date")]
@@ -79,6 +85,7 @@ class RepositoryMetrics(models.Model):
     watchers = models.PositiveIntegerField(default=0)
     open_issues = models.PositiveIntegerField(default=0)
     size_kb = models.PositiveIntegerField(default=0)
+    objects = tenant_scoped("repository__tenant")
 
     class Meta:
         verbose_name_plural = "repository metrics"
@@ -127,6 +134,7 @@ class CollectionRun(models.Model):
     plan_summary = models.TextField(blank=True)
     rate_limited_until = models.DateTimeField(null=True, blank=True)
     error_summary = models.TextField(blank=True)
+    objects = tenant_scoped("tenant")
 
     class Meta:
         ordering = ["-created"]
@@ -173,6 +181,7 @@ class RunItem(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     # Random token of the worker call that claimed the item: lets it read back exactly what it won.
     claim_token = models.CharField(max_length=32, blank=True)
+    objects = tenant_scoped("run__tenant")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "repository"], name="runitem_unique_run_repository")]
@@ -189,6 +198,7 @@ class CollectionLock(models.Model):
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="collection_lock")
     run = models.ForeignKey(CollectionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    objects = tenant_scoped("tenant")
 
     def __str__(self) -> str:
         return f"Collection lock of {self.tenant} (run {self.run_id or '-'})"

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from tenants.models import Membership, Role, Tenant
+from tenants.scoping import tenant_scope
 
 if TYPE_CHECKING:  # for annotations only: tenants sits below repos and never imports it
     from repos.models import Repository
@@ -58,7 +59,11 @@ def tenant_access_for(*, user: AbstractBaseUser | AnonymousUser, slug: str) -> T
         return None
     role = Role(membership.role)
     repository_ids: frozenset[int] | None = None
-    if role == Role.VIEWER and (membership.repository_limited or membership.limited_to.exists()):
-        # Limited to these (possibly none left, when their repositories were removed).
-        repository_ids = frozenset(membership.limited_to.values_list("pk", flat=True))
+    if role == Role.VIEWER:
+        # scope: called before the request's tenant scope is active; the membership names the tenant.
+        with tenant_scope(membership.tenant):
+            limited_to = set(membership.limited_to.values_list("pk", flat=True))
+        if membership.repository_limited or limited_to:
+            # Limited to these (possibly none left, when their repositories were removed).
+            repository_ids = frozenset(limited_to)
     return TenantAccess(tenant=membership.tenant, role=role, repository_ids=repository_ids, membership=membership)

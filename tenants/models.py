@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from tenants.scoping import tenant_scoped
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
@@ -39,6 +41,13 @@ class Tenant(models.Model):
 
 
 class Membership(models.Model):
+    """A user's role in a tenant.
+
+    Deliberately NOT tenant-scoped (plain manager): it is the user → tenants index, read by user before
+    any tenant is known (TenantMiddleware, the tenant switcher, /api/v1/tenants/, invitations at login).
+    Tenant-side reads (members pages) go through tenants.selectors with `tenant=access.tenant`.
+    """
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
@@ -77,6 +86,8 @@ class Invitation(models.Model):
     declined_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(default=invitation_expiry)
 
+    objects = tenant_scoped("tenant")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), "tenant", name="invitation_unique_email_tenant"),
@@ -97,6 +108,7 @@ class GitHubCredential(models.Model):
     token_last4 = models.CharField(max_length=4)
     api_url = models.URLField(blank=True, help_text="Overrides GITHUB_API_URL for this tenant (GitHub Enterprise).")
     updated = models.DateTimeField(auto_now=True)
+    objects = tenant_scoped("tenant")
 
     class Meta:
         verbose_name = "GitHub credential"

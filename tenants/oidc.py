@@ -29,6 +29,7 @@ from mozilla_django_oidc.views import (
     OIDCLogoutView,
 )
 
+from tenants.scoping import system_scope
 from tenants.services import invitations_accept, tenant_create_for_signup
 
 logger = logging.getLogger(__name__)
@@ -167,9 +168,11 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
         from tenants.models import Invitation
 
         email = claims["email"].strip()
-        invited = Invitation.objects.filter(
-            email__iexact=email, accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=timezone.now()
-        ).exists()
+        with system_scope():  # scope: login looks for an invitation of any tenant
+            invited = Invitation.objects.filter(
+                email__iexact=email, accepted_at__isnull=True, declined_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            ).exists()
         if not invited and not settings.OIDC_ALLOW_SELF_SIGNUP:
             self.request.session[NO_ACCESS_SESSION_KEY] = email
             logger.info("OIDC login of %s refused: no user and no invitation", email)
@@ -182,8 +185,10 @@ class TenantOIDCBackend(OIDCAuthenticationBackend):
                 last_name=str(claims.get("family_name", ""))[:150],
             )
             if invited:
-                invitations_accept(user=user, email=email)
+                with system_scope():  # scope: the invitations of any tenant to this verified e-mail
+                    invitations_accept(user=user, email=email)
             else:
+                # A new tenant has no scoped rows yet; the service creates only Tenant and Membership.
                 tenant_create_for_signup(slug=_slug_for(email), name=f"{email}'s tenant", admin=user)
         return user
 

@@ -21,6 +21,7 @@ from django.test import Client
 
 from repos.models import Repository
 from tenants.models import Membership, Role, Tenant
+from tenants.scoping import system_scope
 from tenants.services import membership_limit_set
 from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
@@ -31,6 +32,15 @@ PASSWORD = "correct-horse-battery-staple"
 def fast_password_hashing(settings) -> None:
     # PBKDF2 is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def scopes_off_for_test_code() -> Iterator[None]:
+    """Test code itself may query any tenant's rows. Requests made through the test client still run
+    TenantMiddleware, which sets its own scope (tenant, empty or admin) for the request, so views are
+    checked exactly as in production."""
+    with system_scope():
+        yield
 
 
 @dataclass

@@ -10,6 +10,7 @@ from django.db import connection
 from stats.collection import services
 from stats.models import CollectionLock, CollectionRun
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +25,9 @@ def test_it_lets_exactly_one_of_simultaneous_starts_win():
     def start() -> None:
         try:
             barrier.wait(timeout=10)
-            won.append(services.collection_run_start(tenant=tenant, trigger="webhook").pk)
+            # A new thread does not inherit the test's disabled scopes: act for the tenant, as a request does.
+            with tenant_scope(tenant):
+                won.append(services.collection_run_start(tenant=tenant, trigger="webhook").pk)
         except services.CollectionBusy as busy:
             refused.append(busy)
         finally:

@@ -213,3 +213,113 @@ def test_it_fails_on_a_url_argument_it_cannot_fill() -> None:
     # The sweep must not silently skip a new kind of URL.
     with pytest.raises(pytest.fail.Exception, match="unknown to the isolation sweep"):
         _fill((RoutePattern("t/<slug:tenant_slug>/widgets/<int:widget_id>/"),), {"tenant_slug": "x"})
+
+
+# --- A repository-limited viewer of tenant A -------------------------------------------------------
+
+# Strings that only tenant A's hidden repository (acme/hidden-gem) and the run-wide totals contain.
+HIDDEN_MARKERS = [
+    "hidden-gem",
+    "hidden-gem-referrer.example",
+    "Hidden gem roadmap",
+    "4747474",  # hidden repository's views and stars
+    "HIDDEN-item-error-marker",
+    "7770774",  # hidden item's API requests
+    "7770777",  # the run's tenant-wide API requests (visible item: 3)
+    "5550555",  # the run's tenant-wide days stored
+]
+
+
+@pytest.fixture
+def limited_sweep(world, sweep) -> dict[str, object]:
+    """Tenant A's data for both repositories, and the URL values of what the limited viewer may see."""
+    hidden, visible = world.repo_a_hidden, world.repo_a
+    world.limited_viewer  # noqa: B018 - create the viewer (limited to repo_a)
+    for repository, views in ((visible, 12), (hidden, 4747474)):
+        DailyTraffic.objects.create(repository=repository, date=date(2026, 1, 5), views=views, unique_views=1)
+        RepositoryMetrics.objects.create(repository=repository, date=date(2026, 1, 5), stars=views)
+    ReferrerSnapshot.objects.create(
+        repository=hidden, date=date(2026, 1, 5), referrer="hidden-gem-referrer.example", count=5, uniques=2
+    )
+    PathSnapshot.objects.create(
+        repository=hidden, date=date(2026, 1, 5), path="/acme/hidden-gem/ROADMAP.md", title="Hidden gem roadmap",
+        count=5, uniques=2,
+    )
+    run = CollectionRun.objects.create(
+        tenant=world.tenant_a, trigger="schedule", status="failed", repos_total=2, repos_ok=1, repos_failed=1,
+        days_stored=5550555, api_requests=7770777, error_summary="acme/hidden-gem: HIDDEN-item-error-marker",
+    )
+    RunItem.objects.create(run=run, repository=visible, status="ok", days_stored=14, api_requests=3)
+    hidden_item = RunItem.objects.create(
+        run=run, repository=hidden, status="failed", days_stored=5550541, api_requests=7770774,
+        error="HIDDEN-item-error-marker",
+    )
+    membership = Membership.objects.get(tenant=world.tenant_a, user=world.limited_viewer)
+    return {
+        **sweep.kwargs_a_slug,
+        "owner": visible.owner,
+        "name": visible.name,
+        "repo_id": visible.pk,
+        "repository_id": visible.pk,
+        "pk": visible.pk,
+        "run_id": run.pk,
+        "item_id": hidden_item.pk,
+        "membership_id": membership.pk,
+        "member_id": membership.pk,
+    }
+
+
+def _limited_viewer_problems(world, values: dict[str, object]) -> list[str]:
+    """Every tenant-A URL, requested by the limited viewer: nothing of the hidden repository, of the
+    run-wide totals, or of tenant B may come back; no request may fail."""
+    problems = []
+    for path, names, _ in _all_urls(values):
+        if "tenant_slug" not in names:
+            continue
+        for method in ("GET", "POST"):
+            client = Client(raise_request_exception=False)
+            client.force_login(world.limited_viewer)
+            response = _request(client, method, path)
+            if response.status_code >= 500:
+                problems.append(f"{method} {path} → {response.status_code}")
+            body = response.content.decode("utf-8", "replace") if not response.streaming else b"".join(
+                response.streaming_content
+            ).decode("utf-8", "replace")
+            leaked = [m for m in HIDDEN_MARKERS + B_MARKERS if m in body and m not in path]
+            if leaked:
+                problems.append(f"{method} {path} leaks {leaked}")
+    return problems
+
+
+def test_it_shows_a_limited_viewer_only_their_repositories_everywhere(world, limited_sweep) -> None:
+    client = world.client_for(world.limited_viewer)
+    # The data is there and the pages work: the viewer sees their own repository's figures.
+    assert b"acme/rocket" in client.get(f"/t/acme/runs/{limited_sweep['run_id']}/").content
+    assert b"4747474" in world.client_for(world.viewer_a).get("/api/v1/t/acme/traffic/?from=2026-01-01").content
+    problems = _limited_viewer_problems(world, limited_sweep)
+    assert not problems, "\n".join(problems)
+
+
+def test_it_refuses_a_limited_viewer_the_hidden_repositorys_urls(world, limited_sweep) -> None:
+    hidden = world.repo_a_hidden
+    values = {**limited_sweep, "name": hidden.name, "repo_id": hidden.pk, "repository_id": hidden.pk, "pk": hidden.pk}
+    problems = []
+    for path, names, _ in _all_urls(values):
+        if "tenant_slug" not in names or not names & {"name", "repo_id", "repository_id", "pk"}:
+            continue
+        response = world.client_for(world.limited_viewer).get(path)
+        if response.status_code not in (403, 404, 405):
+            problems.append(f"GET {path} → {response.status_code} (expected 404)")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.urls("tests.isolation_leaky_urls")
+def test_it_still_fails_for_a_new_view_that_forgets_scoping(world, limited_sweep) -> None:
+    """The sweep's teeth: views added without access / scoping are caught."""
+    problems = "\n".join(_limited_viewer_problems(world, limited_sweep))
+    assert "/t/acme/leaky/all-repositories/ leaks ['hidden-gem'" in problems
+    assert "/t/acme/leaky/tenants/ leaks ['Globex']" in problems
+    # Outside tenant URLs a scoped query raises (ScopeError → 500), which the sweep without a tenant flags.
+    client = Client(raise_request_exception=False)
+    client.force_login(world.owner_a)
+    assert client.get("/leaky/unscoped/").status_code == 500

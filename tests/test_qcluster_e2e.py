@@ -60,13 +60,15 @@ from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
 from repos.models import Repository
 from tenants.models import Tenant
+from tenants.scoping import tenant_scope
 from tenants.services import github_credential_set
 for slug in {slugs!r}:
     tenant = Tenant.objects.create(slug=slug, name=slug.title())
-    github_credential_set(tenant=tenant, token="ghp_e2e_" + slug)
-    for full_name in {repos!r}:
-        owner, name = full_name.split("/")
-        Repository.objects.create(tenant=tenant, owner=owner, name=name)
+    with tenant_scope(tenant):
+        github_credential_set(tenant=tenant, token="ghp_e2e_" + slug)
+        for full_name in {repos!r}:
+            owner, name = full_name.split("/")
+            Repository.objects.create(tenant=tenant, owner=owner, name=name)
 """
 
 

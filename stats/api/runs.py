@@ -47,7 +47,9 @@ class RunSerializer(serializers.Serializer):
     items_total = serializers.IntegerField()
     rate_limit_remaining = serializers.IntegerField(allow_null=True)
     rate_limited_until = serializers.DateTimeField(allow_null=True)
-    error_summary = serializers.CharField(allow_blank=True, help_text="Errors of the run (empty for limited viewers).")
+    error_summary = serializers.CharField(
+        allow_blank=True, help_text="Errors of the run (for a repository-limited viewer: of their repositories only)."
+    )
     plan_mode = serializers.CharField(
         allow_blank=True,
         help_text="The planner's mode: full (everything due fits the budget), lossless (at-risk work first), "
@@ -140,8 +142,11 @@ class RunListView(APIView):
                 raise ValidationError({"limit": f"must be between 1 and {run_selectors.RUN_LIST_MAX}"})
         access = _access(request)
         runs = run_selectors.runs_recent(access=access, limit=limit)
-        progress = run_selectors.runs_progress(runs=runs)
-        data = [run_selectors.run_data(run, access=access, progress=progress.get(run.pk, (0, 0))) for run in runs]
+        counts = run_selectors.runs_counts(access=access, runs=runs)
+        errors = run_selectors.runs_error_summaries(access=access, runs=runs)
+        data = [run_selectors.run_data(
+            run, counts=counts[run.pk], error_summary=errors[run.pk], limited=access.is_limited
+        ) for run in runs]
         risk = tenant_collection_risk(access=access)
         at_risk = {
             "at_risk": risk.at_risk,

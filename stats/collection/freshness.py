@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from repos.models import Repository
 from repos.selectors import days_before_github_forgets
-from stats.models import CollectionRun
+from stats.models import CollectionRun, RunItem
 from tenants.access import TenantAccess
 from tenants.models import Tenant
 
@@ -79,8 +79,12 @@ def _risks(repositories: QuerySet[Repository], today: date) -> list[RepositoryRi
     return [risk for risk in risks if risk is not None]
 
 
+def _last_finished_run(tenant: Tenant) -> CollectionRun | None:
+    return CollectionRun.objects.filter(tenant=tenant).exclude(status__in=CollectionRun.ACTIVE_STATUSES).first()
+
+
 def _last_run_failed(tenant: Tenant) -> bool:
-    last = CollectionRun.objects.filter(tenant=tenant).exclude(status__in=CollectionRun.ACTIVE_STATUSES).first()
+    last = _last_finished_run(tenant)
     return last is not None and last.status in FAILED_RUN_STATUSES
 
 
@@ -95,6 +99,19 @@ def _over_capacity(tenant: Tenant) -> str:
     return last[1] + (". Fix: link a GitHub App installation (a larger budget) or follow fewer repositories.")
 
 
+def last_run_failed(*, access: TenantAccess) -> bool:
+    """Whether the tenant's last finished run failed; for a repository-limited viewer, only when it
+    failed for one of their repositories (another repository's failure is not theirs to see)."""
+    if not access.is_limited:
+        return _last_run_failed(access.tenant)
+    last = _last_finished_run(access.tenant)
+    if last is None or last.status not in FAILED_RUN_STATUSES:
+        return False
+    return RunItem.objects.filter(
+        run=last, repository__in=access.repositories(), status__in=(RunItem.Status.FAILED, RunItem.Status.SKIPPED)
+    ).exists()
+
+
 def tenant_collection_risk(*, access: TenantAccess, today: date | None = None) -> TenantRisk:
     """The risk for the repositories this user may see (dashboard banner, runs API)."""
     today = today or timezone.now().date()
@@ -102,7 +119,7 @@ def tenant_collection_risk(*, access: TenantAccess, today: date | None = None) -
     over = _over_capacity(access.tenant)
     if over and access.is_limited:
         over = "over capacity: some repositories may lose data; a tenant admin can see which"
-    return TenantRisk(access.tenant, _risks(access.repositories(), today), _last_run_failed(access.tenant), over)
+    return TenantRisk(access.tenant, _risks(access.repositories(), today), last_run_failed(access=access), over)
 
 
 def all_tenants_collection_risk(

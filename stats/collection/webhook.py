@@ -39,6 +39,7 @@ from common.errors import error_response
 from stats.collection import scheduling
 from stats.models import CollectionRun, WebhookDelivery
 from tenants.models import Tenant
+from tenants.scoping import system_scope
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +313,7 @@ def collect_hook_handle(request: HttpRequest, *, now: datetime | None = None) ->
 
 
 @csrf_exempt
+@system_scope()  # scope: the webhook may queue every tenant (system work, authenticated by its secret)
 def collect_hook(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         response = error_response("method not allowed: use POST", status=405)

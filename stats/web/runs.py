@@ -33,8 +33,8 @@ def _worker_context(*, runs: list[CollectionRun]) -> dict[str, bool]:
 def run_list(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     access = _access(request)
     runs = run_selectors.runs_recent(access=access, limit=RUNS_PAGE_SIZE)
-    progress = run_selectors.runs_progress(runs=[run for run in runs if run.is_active])
-    rows = [{"run": run, "progress": progress.get(run.pk)} for run in runs]
+    counts = run_selectors.runs_counts(access=access, runs=runs)
+    rows = [{"run": run, "counts": counts[run.pk]} for run in runs]
     return render(
         request,
         "stats/runs.html",
@@ -56,6 +56,8 @@ def run_detail(request: HttpRequest, tenant_slug: str, run_id: int) -> HttpRespo
         raise Http404("No such run")
     items = list(run_selectors.run_items(access=access, run=run))
     done = sum(1 for item in items if item.status in run_selectors.DONE_STATUSES)
+    # A limited viewer sees counts and errors of their own repositories only.
+    counts = run_selectors.runs_counts(access=access, runs=[run])[run.pk]
     return render(
         request,
         "stats/runs_detail.html",
@@ -65,7 +67,8 @@ def run_detail(request: HttpRequest, tenant_slug: str, run_id: int) -> HttpRespo
             "items": items,
             "done": done,
             "can_collect": access.has_role(Role.MAINTAINER),
-            "show_summary": not access.is_limited,
+            "counts": counts,
+            "error_summary": run_selectors.runs_error_summaries(access=access, runs=[run])[run.pk],
             **_worker_context(runs=[run]),
         },
     )

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from devtools.demo import DEMO_PASSWORD, DEMO_TENANT_SLUG, DEMO_USERNAME, demo_data_seed
+from tenants.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=365, help="Days of history to generate (default 365).")
 
+    @system_scope()  # scope: system work (seeds the demo tenant's rows)
     def handle(self, *args: Any, days: int, **options: Any) -> None:
         if not 1 <= days <= 3650:
             self.stderr.write("--days must be between 1 and 3650")

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from stats.collection.freshness import WARN_DAYS, all_tenants_collection_risk
 from tenants.models import Membership, Role, Tenant
+from tenants.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", action="append", default=[], metavar="SLUG", help="Only these tenants.")
         parser.add_argument("--email", action="store_true", help="Also e-mail each at-risk tenant's admins.")
 
+    @system_scope()  # scope: system work (every tenant's freshness)
     def handle(self, *args: Any, tenant: list[str], email: bool, **options: Any) -> None:
         tenants = Tenant.objects.all()
         if tenant:

@@ -20,6 +20,7 @@ from repos.models import Repository
 from stats.collection import services
 from stats.models import CollectionRun, RunItem
 from tenants.models import Tenant
+from tenants.scoping import system_scope
 
 EXIT_FAILED, EXIT_BAD_ARGS, EXIT_BUSY = 1, 2, 3
 
@@ -69,6 +70,7 @@ class Command(BaseCommand):
                             help="Queue the run for the qcluster workers instead of collecting inline "
                                  "(throttled by COLLECT_MIN_INTERVAL like the webhook; exit 3 if nothing was queued).")
 
+    @system_scope()  # scope: system work (collects any tenant; the engine's conditional UPDATEs stay single-table)
     def handle(self, *args: Any, **options: Any) -> None:
         if options["concurrency"] is not None and options["concurrency"] < 1:
             raise CommandError("--concurrency must be at least 1", returncode=EXIT_BAD_ARGS)

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stats.collection.scheduling import SCHEDULE_NAME, InvalidSchedule, collection_schedule_ensure
+from tenants.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cron", metavar="EXPR", help="Use this cron expression instead of COLLECT_SCHEDULE.")
 
+    @system_scope()  # scope: system work (no tenant data; scopes off for anything the schedule code reads)
     def handle(self, *args: Any, cron: str | None, **options: Any) -> None:
         try:
             schedule, action = collection_schedule_ensure(cron=cron)

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from stats.collection.webhook import DEFAULT_TOKEN_DAYS, webhook_token_expiry, webhook_token_make
 from tenants.models import Tenant
+from tenants.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             "--days", type=int, default=DEFAULT_TOKEN_DAYS, metavar="N", help="Days the token stays valid."
         )
 
+    @system_scope()  # scope: system work (looks up any tenant by slug)
     def handle(self, *args: Any, tenant: str | None, days: int, **options: Any) -> None:
         if not settings.WEBHOOK_SECRET:
             raise CommandError("WEBHOOK_SECRET is not set: set it (a long random string) first", returncode=2)

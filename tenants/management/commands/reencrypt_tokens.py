@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tenants.crypto import SecretDecryptionError
 from tenants.key_rotation import github_credentials_reencrypt
+from tenants.scoping import system_scope
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         "(run after putting a new key first; then the old keys can be removed)."
     )
 
+    @system_scope()  # scope: system work (re-encrypts every tenant's credential)
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             count = github_credentials_reencrypt()
