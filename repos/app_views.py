@@ -25,6 +25,7 @@ from repos.installations import (
 from tenants.app_installations import github_app_installation_unlink
 from tenants.decorators import tenant_role_required
 from tenants.models import Role
+from tenants.scoping import tenant_scope
 from tenants.selectors import github_app_installation_get
 
 
@@ -72,10 +73,12 @@ def github_app_setup(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Nothing was linked: GitHub sent no installation id.")
         return back
     try:
-        result: LinkResult = installation_link(
-            tenant=claim.tenant, installation_id=int(installation_id), follow_all=claim.follow_all,
-            linked_by=request.user,
-        )
+        # scope: not a /t/<slug>/ URL; the signed state names the tenant this admin links for.
+        with tenant_scope(claim.tenant):
+            result: LinkResult = installation_link(
+                tenant=claim.tenant, installation_id=int(installation_id), follow_all=claim.follow_all,
+                linked_by=request.user,
+            )
     except InstallationLinkError as exc:
         messages.error(request, f"Nothing was linked: {exc}.")
         return back

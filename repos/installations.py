@@ -32,6 +32,7 @@ from tenants.app_installations import (
     github_app_installation_unlink,
 )
 from tenants.models import GitHubAppInstallation, Tenant
+from tenants.scoping import system_scope
 from tenants.selectors import github_app_installation_by_id, github_app_installation_of
 
 logger = logging.getLogger(__name__)
@@ -258,6 +259,7 @@ def installation_event_handle(*, event: str, payload: dict[str, Any]) -> str:
 DELIVERY_MEMORY = timedelta(days=1)
 
 
+@system_scope()  # scope: an App delivery names an installation; the tenant is found from it
 @transaction.atomic
 def installation_delivery_handle(
     *, delivery_id: str, event: str, payload: dict[str, Any], now: datetime | None = None

@@ -73,6 +73,8 @@ class InstallationRepository(models.Model):
     owner = models.CharField(max_length=100)
     name = models.CharField(max_length=100)
 
+    objects = tenant_scoped("tenant")
+
     class Meta:
         ordering = ["owner", "name"]
         verbose_name = "repository offered by the GitHub App"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.models import GitHubAppInstallation, GitHubCredential, Membership, Role, Tenant
+from tenants.scoping import system_scope
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,10 @@ def github_app_installation_set(
     *, tenant: Tenant, installation_id: int, account: str, follow_all: bool, linked_by: AbstractBaseUser | None = None
 ) -> GitHubAppInstallation:
     """Link (or re-link) an installation GitHub confirmed; it replaces the tenant's personal token."""
-    taken = GitHubAppInstallation.objects.select_for_update().filter(installation_id=installation_id)
-    if taken.exclude(tenant=tenant).exists():
-        raise InstallationTaken(f"GitHub App installation {installation_id} is already linked to another tenant")
+    with system_scope():  # scope: an installation may be linked to one tenant of all
+        taken = GitHubAppInstallation.objects.select_for_update().filter(installation_id=installation_id)
+        if taken.exclude(tenant=tenant).exists():
+            raise InstallationTaken(f"GitHub App installation {installation_id} is already linked to another tenant")
     user = linked_by if linked_by is not None and linked_by.is_authenticated else None
     installation, _ = GitHubAppInstallation.objects.update_or_create(
         tenant=tenant,

@@ -137,6 +137,8 @@ class GitHubAppInstallation(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    objects = tenant_scoped("tenant")
+
     class Meta:
         verbose_name = "GitHub App installation"
 

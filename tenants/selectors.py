@@ -13,6 +13,7 @@ from knox.models import AuthToken
 from tenants.access import TenantAccess
 from tenants.crypto import SecretDecryptionError, decrypt_secret
 from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
+from tenants.scoping import system_scope
 
 
 def user_tenants(*, user: AbstractBaseUser) -> QuerySet[Tenant]:
@@ -59,17 +60,18 @@ def invitations_for_user(*, user: AbstractBaseUser) -> QuerySet[Invitation]:
     """Invitations waiting for this user's answer: to their e-mail, unexpired, for tenants they are not in."""
     if not getattr(user, "email", ""):
         return Invitation.objects.none()
-    return (
-        Invitation.objects.filter(
-            email__iexact=user.email,
-            accepted_at__isnull=True,
-            declined_at__isnull=True,
-            expires_at__gt=timezone.now(),
+    with system_scope():  # scope: a person's own invitations, from any tenant (matched by their e-mail)
+        return (
+            Invitation.objects.filter(
+                email__iexact=user.email,
+                accepted_at__isnull=True,
+                declined_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .exclude(tenant__memberships__user=user)
+            .select_related("tenant", "invited_by")
+            .order_by("tenant__name")
         )
-        .exclude(tenant__memberships__user=user)
-        .select_related("tenant", "invited_by")
-        .order_by("tenant__name")
-    )
 
 
 def invitation_for_user_get(*, user: AbstractBaseUser, invitation_id: int) -> Invitation:
@@ -92,7 +94,10 @@ def github_app_installation_of(*, tenant: Tenant) -> GitHubAppInstallation | Non
 
 def github_app_installation_by_id(*, installation_id: int) -> GitHubAppInstallation | None:
     """Which tenant an installation belongs to (App webhooks name the installation, not the tenant)."""
-    return GitHubAppInstallation.objects.select_related("tenant").filter(installation_id=installation_id).first()
+    with system_scope():  # scope: finding the tenant is the point
+        return (
+            GitHubAppInstallation.objects.select_related("tenant").filter(installation_id=installation_id).first()
+        )
 
 
 class CredentialUnavailable(Exception):

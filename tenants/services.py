@@ -28,6 +28,7 @@ from tenants.models import (
     Tenant,
     invitation_expiry,
 )
+from tenants.scoping import system_scope
 from tenants.validators import validate_github_api_url
 
 if TYPE_CHECKING:  # annotations only: tenants sits below repos and never imports it
@@ -127,7 +128,8 @@ def invitation_from_link_token(token: str) -> Invitation | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("invitation"), int):
         return None
-    invitation = Invitation.objects.select_related("tenant").filter(pk=payload["invitation"]).first()
+    with system_scope():  # scope: a signed link names an invitation of any tenant
+        invitation = Invitation.objects.select_related("tenant").filter(pk=payload["invitation"]).first()
     if invitation is None or invitation.email.lower() != payload.get("email"):
         return None
     return invitation
@@ -189,7 +191,8 @@ def invitation_respond(*, invitation: Invitation, user: AbstractBaseUser, accept
     """The invited person accepts (a membership with the invited role) or declines. The caller has
     checked that the invitation is pending and addressed to this user's e-mail."""
     now = timezone.now()
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    with system_scope():  # scope: the invited person answers from outside the tenant
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not accept:
         invitation.declined_at = now
         invitation.save(update_fields=["declined_at"])
@@ -210,9 +213,10 @@ def invitations_accept(*, user: AbstractBaseUser, email: str) -> list[Membership
         return []
     memberships = []
     now = timezone.now()
-    pending = Invitation.objects.select_for_update().filter(
-        email__iexact=email, accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=now
-    )
+    with system_scope():  # scope: invitations of any tenant to this verified e-mail
+        pending = list(Invitation.objects.select_for_update().filter(
+            email__iexact=email, accepted_at__isnull=True, declined_at__isnull=True, expires_at__gt=now
+        ))
     for invitation in pending:
         membership, created = Membership.objects.get_or_create(
             user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
