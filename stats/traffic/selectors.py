@@ -26,6 +26,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from repos.models import Repository
 from stats.models import DailyTraffic, RepositoryMetrics, WeeklyTraffic
+from stats.traffic import rollup_selectors
 from stats.traffic.periods import DateRange, Interval, bucket_start, bucket_starts
 from tenants.access import TenantAccess
 
@@ -92,6 +93,8 @@ def _sum_or_none(values: Iterable[int | None]) -> int | None:
 
 def first_stored_day(*, access: TenantAccess) -> date | None:
     """The oldest day any visible repository has traffic for (anchors the "all time" period)."""
+    if rollup_selectors.uses_rollups(access):
+        return rollup_selectors.tenant_first_day(access=access)
     return DailyTraffic.objects.filter(repository__in=access.repositories()).aggregate(first=Min("date"))["first"]
 
 
@@ -156,17 +159,22 @@ def tenant_traffic_series(
     *, access: TenantAccess, interval: Interval, start: date, end: date, repository_ids: Iterable[int] | None = None
 ) -> list[TrafficPoint]:
     """Views and clones of all visible repositories per bucket; uniques are None (never summed)."""
-    daily = daily_rows(access, start, end)
-    if repository_ids is not None:
-        daily = daily.filter(repository_id__in=list(repository_ids))
     # Group by the plain date in SQL and fold days into weeks/months here: TruncWeek/TruncMonth call a
     # Python function per row on SQLite (4x slower at 1,000 repositories), and grouping by the column
     # is cheaper on PostgreSQL too (bench/README.md). At most 5 years of days come back.
+    if repository_ids is None and rollup_selectors.uses_rollups(access):
+        # The whole tenant: its daily rollup already holds these sums, one row per day.
+        days = [row[:3] for row in rollup_selectors.tenant_day_rows(access=access, start=start, end=end)]
+    else:
+        daily = daily_rows(access, start, end)
+        if repository_ids is not None:
+            daily = daily.filter(repository_id__in=list(repository_ids))
+        days = list(
+            daily.values("date").annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
+            .values_list("date", "views_sum", "clones_sum")
+        )
     sums: dict[date, list[int]] = {}
-    for day, views, clones in (
-        daily.values("date").annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
-        .values_list("date", "views_sum", "clones_sum")
-    ):
+    for day, views, clones in days:
         bucket_sums = sums.setdefault(bucket_start(day, interval), [0, 0])
         bucket_sums[0] += views
         bucket_sums[1] += clones
@@ -200,23 +208,10 @@ def tenant_repository_totals(
     `spark_interval`, a small per-bucket views series for a sparkline. At most 3 queries.
     """
     repositories = sorted(access.repositories(), key=lambda repo: repo.full_name.lower())
-    range_start = previous.start if previous else start
-    current = Q(date__gte=start, date__lte=end)
-    # Without a previous period every row is current: plain sums, no per-row FILTER (4x faster on SQLite).
-    aggregates = (
-        {
-            "views_sum": Sum("views", filter=current),
-            "clones_sum": Sum("clones", filter=current),
-            "rows": Count("id", filter=current),
-            "previous_views": Sum("views", filter=~current),
-        }
-        if previous
-        else {"views_sum": Sum("views"), "clones_sum": Sum("clones"), "rows": Count("id")}
-    )
-    sums = {
-        row["repository_id"]: row
-        for row in daily_rows(access, range_start, end).values("repository_id").annotate(**aggregates)
-    }
+    if rollup_selectors.uses_rollups(access):
+        sums = _rollup_repository_sums(access=access, start=start, end=end, previous=previous)
+    else:
+        sums = _raw_repository_sums(access=access, start=start, end=end, previous=previous)
     sparks: dict[int, dict[date, int]] = defaultdict(dict)
     buckets: list[date] = []
     if spark_interval:
@@ -250,6 +245,47 @@ def tenant_repository_totals(
     return result
 
 
+def _raw_repository_sums(
+    *, access: TenantAccess, start: date, end: date, previous: DateRange | None
+) -> dict[int, dict]:
+    range_start = previous.start if previous else start
+    current = Q(date__gte=start, date__lte=end)
+    # Without a previous period every row is current: plain sums, no per-row FILTER (4x faster on SQLite).
+    aggregates = (
+        {
+            "views_sum": Sum("views", filter=current),
+            "clones_sum": Sum("clones", filter=current),
+            "rows": Count("id", filter=current),
+            "previous_views": Sum("views", filter=~current),
+        }
+        if previous
+        else {"views_sum": Sum("views"), "clones_sum": Sum("clones"), "rows": Count("id")}
+    )
+    return {
+        row["repository_id"]: row
+        for row in daily_rows(access, range_start, end).values("repository_id").annotate(**aggregates)
+    }
+
+
+def _rollup_repository_sums(
+    *, access: TenantAccess, start: date, end: date, previous: DateRange | None
+) -> dict[int, dict]:
+    """The raw path's rows, from monthly rollups plus the partial months at the edges."""
+    ranges = {"current": (start, end)}
+    if previous:
+        ranges["previous"] = (previous.start, previous.end)
+    sums = {}
+    for repository_id, found in rollup_selectors.repository_sums(access=access, ranges=ranges).items():
+        now, before = found.get("current"), found.get("previous")
+        sums[repository_id] = {
+            "views_sum": now[0] if now else None,
+            "clones_sum": now[1] if now else None,
+            "rows": now[2] if now else 0,
+            "previous_views": before[0] if before else None,
+        }
+    return sums
+
+
 @dataclass(frozen=True)
 class MetricCard:
     key: str
@@ -275,18 +311,12 @@ def _stars_on(access: TenantAccess, day: date) -> int | None:
 def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCard]:
     """The dashboard's metric cards for the period with the previous period for the change. 3 queries."""
     previous = period.previous()
-    current = Q(date__gte=period.start, date__lte=period.end)
-    before = Q(date__gte=previous.start, date__lte=previous.end)
-    figures = daily_rows(access, previous.start, period.end).aggregate(
-        sum_views=Sum("views", filter=current),
-        sum_clones=Sum("clones", filter=current),
-        peak_unique_views=Max("unique_views", filter=current),
-        peak_unique_clones=Max("unique_clones", filter=current),
-        previous_views=Sum("views", filter=before),
-        previous_clones=Sum("clones", filter=before),
-        previous_peak_unique_views=Max("unique_views", filter=before),
-        previous_peak_unique_clones=Max("unique_clones", filter=before),
-    )
+    if rollup_selectors.uses_rollups(access):
+        figures = rollup_selectors.tenant_figures(
+            access=access, current=(period.start, period.end), before=(previous.start, previous.end)
+        )
+    else:
+        figures = _raw_figures(access=access, period=period, previous=previous)
     peak_note = "Busiest repository-day (uniques cannot be added up)."
     return [
         MetricCard("views", "Views", figures["sum_views"], figures["previous_views"]),
@@ -304,6 +334,21 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
             "All repositories, at the end of the period.",
         ),
     ]
+
+
+def _raw_figures(*, access: TenantAccess, period: DateRange, previous: DateRange) -> dict:
+    current = Q(date__gte=period.start, date__lte=period.end)
+    before = Q(date__gte=previous.start, date__lte=previous.end)
+    return daily_rows(access, previous.start, period.end).aggregate(
+        sum_views=Sum("views", filter=current),
+        sum_clones=Sum("clones", filter=current),
+        peak_unique_views=Max("unique_views", filter=current),
+        peak_unique_clones=Max("unique_clones", filter=current),
+        previous_views=Sum("views", filter=before),
+        previous_clones=Sum("clones", filter=before),
+        previous_peak_unique_views=Max("unique_views", filter=before),
+        previous_peak_unique_clones=Max("unique_clones", filter=before),
+    )
 
 
 # --- Traffic tables: one row per repository and bucket, paginated in the database ----------------
