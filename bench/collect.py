@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -169,6 +170,44 @@ def _figures(run: object, wall: float) -> RunFigures:
     )
 
 
+@dataclass
+class StoreCost:
+    label: str
+    seconds: float  # time spent storing (the database side of the run), all repositories
+    repos: int
+    days: int
+    wall: float
+
+
+def store_cost(*, tenant: object, concurrency: int, rollups: bool) -> StoreCost:
+    """One first collection, timing only `repository_store` (a transaction per repository).
+
+    Without rollups: `daily_changes_apply` is a no-op for the run, i.e. the store as it was before them.
+    """
+    from stats.collection import rollups as rollups_module
+    from stats.collection import services
+
+    spent = [0.0]
+    real_store, real_apply = services.repository_store, rollups_module.daily_changes_apply
+
+    def timed_store(**kwargs: object) -> None:
+        started = time.perf_counter()
+        try:
+            real_store(**kwargs)  # type: ignore[arg-type]
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    services.repository_store = timed_store  # type: ignore[assignment]
+    if not rollups:
+        rollups_module.daily_changes_apply = lambda **kwargs: None  # type: ignore[assignment]
+    try:
+        figures = collect_inline(tenant=tenant, concurrency=concurrency)
+    finally:
+        services.repository_store, rollups_module.daily_changes_apply = real_store, real_apply
+    return StoreCost("with rollups" if rollups else "without rollups", spent[0], figures.repos_ok,
+                     figures.days_stored, figures.wall)
+
+
 # --- The naive collector: one request after another ----------------------------------------
 
 
@@ -261,6 +300,28 @@ def collect_with_workers(*, tenant: object, workers: int, database_url: str, con
 # --- The benchmark ------------------------------------------------------------------------------
 
 
+STORE_ROUNDS = 2
+
+
+def print_store_costs(title: str, costs: list[StoreCost]) -> None:
+    def per_repo_ms(label: str) -> float:
+        return statistics.median(cost.seconds / max(cost.repos, 1) * 1000 for cost in costs if cost.label == label)
+
+    without, with_ = per_repo_ms("without rollups"), per_repo_ms("with rollups")
+    extra = (with_ - without) / without if without else 0.0
+    harness.print_table(
+        f"Store cost per repository, first collection ({title}; {STORE_ROUNDS} alternating rounds, median)",
+        ["store", "ms per repository", "repos", "days stored", "run wall, s"],
+        [
+            *[[cost.label, f"{cost.seconds / max(cost.repos, 1) * 1000:.2f}", cost.repos, cost.days,
+               f"{cost.wall:.2f}"] for cost in costs],
+            ["median without / with", f"{without:.2f} / {with_:.2f}", "", "", ""],
+            ["rollup maintenance adds", f"{extra:+.0%} (target <= +15%)", "", "",
+             "yes" if extra <= 0.15 else "NO"],
+        ],
+    )
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -283,7 +344,7 @@ def run(args: argparse.Namespace) -> int:
         args.batch_size = args.batch_size or settings.COLLECT_BATCH_SIZE
         # GitHub's 5,000/hour, or more when the runs need more (one token serves every run here:
         # 7 requests per repository and run; 5,000 repositories ≈ 35,000 requests per run).
-        runs = 2 + (len({1, args.workers}) if args.workers else 0)
+        runs = 2 + STORE_ROUNDS * 2 + (len({1, args.workers}) if args.workers else 0)
         rate_limit = max(5000, 10 * args.repos * runs)
         fake = start_fake(repos=args.repos, latency_ms=args.latency, rate_limit=rate_limit)
         worker_rows: list[tuple[int, RunFigures]] = []
@@ -297,6 +358,13 @@ def run(args: argparse.Namespace) -> int:
             after_second = fake.stats()
             rss_after = peak_rss_mb()
             naive_seconds, naive_requests = collect_naively(api_url=fake.url, repos=args.naive_repos)
+            # Rollup maintenance's write cost: fresh tenants (every day new), alternating without/with.
+            costs = [
+                store_cost(tenant=create_tenant(slug=f"bench-s{round_}-{with_rollups:d}", repos=args.repos,
+                                                api_url=fake.url),
+                           concurrency=args.concurrency, rollups=with_rollups)
+                for round_ in range(STORE_ROUNDS) for with_rollups in (False, True)
+            ]
             if args.workers:
                 for count in sorted({1, args.workers}):
                     workers_tenant = create_tenant(slug=f"bench-w{count}", repos=args.repos, api_url=fake.url)
@@ -346,6 +414,7 @@ def run(args: argparse.Namespace) -> int:
                  "< 300 at 5,000 repos", verdict(rss_after < 300) if args.repos >= 5000 else "-"],
             ],
         )
+        print_store_costs(title, costs)
         if worker_rows:
             base = worker_rows[0][1]
             harness.print_table(
