@@ -153,3 +153,19 @@ def test_it_builds_rollups_after_seeding_the_demo(db):
     assert rolled == raw and raw["views"]
     monthly = RepositoryMonthlyRollup.objects.filter(repository__tenant=tenant).aggregate(views=Sum("views"))
     assert monthly["views"] == raw["views"]
+
+
+def test_it_draws_sparklines_only_for_the_rows_shown(world):
+    for index in range(4):
+        repository = Repository.objects.create(tenant=world.tenant_a, owner="acme", name=f"lib{index}")
+        DailyTraffic.objects.create(repository=repository, date=DAY, views=10 * (index + 1))
+    rollups_rebuild(tenant_ids=[world.tenant_a.pk])
+    full = TenantAccess.full(world.tenant_a)
+    every = selectors.tenant_repository_totals(access=full, start=DAY - timedelta(days=2), end=DAY,
+                                               spark_interval="day")
+    shown = selectors.tenant_repository_totals(access=full, start=DAY - timedelta(days=2), end=DAY,
+                                               spark_interval="day", spark_limit=2)
+    assert [item.spark for item in shown[:2]] == [item.spark for item in every[:2]] == [[None, None, 40],
+                                                                                          [None, None, 30]]
+    assert [item.spark for item in shown[2:]] == [[]] * (len(shown) - 2)
+    assert [item.views for item in shown] == [item.views for item in every]

@@ -100,6 +100,8 @@ def assert_same_reads(full: TenantAccess, raw: TenantAccess, period: DateRange) 
         "table": lambda access: selectors.tenant_repository_totals(
             access=access, start=start, end=end, previous=period.previous(), spark_interval=interval),
         "totals": lambda access: selectors.tenant_repository_totals(access=access, start=start, end=end),
+        "table, 2 sparklines": lambda access: selectors.tenant_repository_totals(
+            access=access, start=start, end=end, previous=period.previous(), spark_interval=interval, spark_limit=2),
         "first day": lambda access: selectors.first_stored_day(access=access),
     }
     for name, read in reads.items():

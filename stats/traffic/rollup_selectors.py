@@ -140,3 +140,22 @@ def repository_sums(
             for index, label in enumerate(edge_filters):
                 add(row["repository_id"], label, row[f"v{index}"], row[f"c{index}"], row[f"d{index}"])
     return sums
+
+
+def repository_rows(
+    *, access: TenantAccess, start: date, end: date, previous: tuple[date, date] | None
+) -> dict[int, dict]:
+    """Per repository, the raw aggregate's row: views_sum, clones_sum, rows (days), previous_views."""
+    ranges = {"current": (start, end)}
+    if previous:
+        ranges["previous"] = previous
+    rows = {}
+    for repository_id, found in repository_sums(access=access, ranges=ranges).items():
+        now, before = found.get("current"), found.get("previous")
+        rows[repository_id] = {
+            "views_sum": now[0] if now else None,
+            "clones_sum": now[1] if now else None,
+            "rows": now[2] if now else 0,
+            "previous_views": before[0] if before else None,
+        }
+    return rows

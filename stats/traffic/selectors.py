@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
@@ -201,31 +201,20 @@ def tenant_repository_totals(
     end: date,
     previous: DateRange | None = None,
     spark_interval: Interval | None = None,
+    spark_limit: int | None = None,
 ) -> list[RepositoryTotals]:
     """Every visible repository with its views and clones in the range, busiest first.
 
     With `previous`, also the previous period's views (for the change column); with
-    `spark_interval`, a small per-bucket views series for a sparkline. At most 3 queries.
+    `spark_interval`, a small per-bucket views series for a sparkline (for the first `spark_limit`
+    rows only, when given; the others keep an empty one). At most 4 queries.
     """
     repositories = sorted(access.repositories(), key=lambda repo: repo.full_name.lower())
     if rollup_selectors.uses_rollups(access):
-        sums = _rollup_repository_sums(access=access, start=start, end=end, previous=previous)
+        sums = rollup_selectors.repository_rows(access=access, start=start, end=end,
+                                                previous=(previous.start, previous.end) if previous else None)
     else:
         sums = _raw_repository_sums(access=access, start=start, end=end, previous=previous)
-    sparks: dict[int, dict[date, int]] = defaultdict(dict)
-    buckets: list[date] = []
-    if spark_interval:
-        buckets = bucket_starts(start, end, spark_interval)
-        bucket = _bucket_expression(spark_interval)
-        queryset = daily_rows(access, start, end)
-        key = "bucket" if bucket is not None else "date"
-        grouped = (
-            queryset.annotate(bucket=bucket).values("repository_id", "bucket")
-            if bucket is not None
-            else queryset.values("repository_id", "date")
-        )
-        for row in grouped.annotate(views_sum=Sum("views")).values("repository_id", key, "views_sum"):
-            sparks[row["repository_id"]][_as_date(row[key])] = row["views_sum"]
     result = []
     for repo in repositories:
         row = sums.get(repo.pk)
@@ -238,11 +227,37 @@ def tenant_repository_totals(
                 views=row["views_sum"] if has_current else None,
                 clones=row["clones_sum"] if has_current else None,
                 previous_views=row.get("previous_views") if row else None,
-                spark=[sparks[repo.pk].get(b) for b in buckets],
             )
         )
     result.sort(key=lambda item: (item.views is None, -(item.views or 0), item.full_name.lower()))
+    if spark_interval:
+        # Sparklines only for the rows that will be shown (`spark_limit`, the busiest first): the
+        # per-bucket query reads raw days, so it reads no more repositories than it must.
+        shown = result if spark_limit is None else result[:spark_limit]
+        sparks = _sparks(access=access, start=start, end=end, interval=spark_interval,
+                         repository_ids=[item.repository.pk for item in shown])
+        buckets = bucket_starts(start, end, spark_interval)
+        result[: len(shown)] = [
+            replace(item, spark=[sparks[item.repository.pk].get(b) for b in buckets]) for item in shown
+        ]
     return result
+
+
+def _sparks(
+    *, access: TenantAccess, start: date, end: date, interval: Interval, repository_ids: list[int]
+) -> dict[int, dict[date, int]]:
+    sparks: dict[int, dict[date, int]] = defaultdict(dict)
+    bucket = _bucket_expression(interval)
+    queryset = daily_rows(access, start, end).filter(repository_id__in=repository_ids)
+    key = "bucket" if bucket is not None else "date"
+    grouped = (
+        queryset.annotate(bucket=bucket).values("repository_id", "bucket")
+        if bucket is not None
+        else queryset.values("repository_id", "date")
+    )
+    for row in grouped.annotate(views_sum=Sum("views")).values("repository_id", key, "views_sum"):
+        sparks[row["repository_id"]][_as_date(row[key])] = row["views_sum"]
+    return sparks
 
 
 def _raw_repository_sums(
@@ -265,25 +280,6 @@ def _raw_repository_sums(
         row["repository_id"]: row
         for row in daily_rows(access, range_start, end).values("repository_id").annotate(**aggregates)
     }
-
-
-def _rollup_repository_sums(
-    *, access: TenantAccess, start: date, end: date, previous: DateRange | None
-) -> dict[int, dict]:
-    """The raw path's rows, from monthly rollups plus the partial months at the edges."""
-    ranges = {"current": (start, end)}
-    if previous:
-        ranges["previous"] = (previous.start, previous.end)
-    sums = {}
-    for repository_id, found in rollup_selectors.repository_sums(access=access, ranges=ranges).items():
-        now, before = found.get("current"), found.get("previous")
-        sums[repository_id] = {
-            "views_sum": now[0] if now else None,
-            "clones_sum": now[1] if now else None,
-            "rows": now[2] if now else 0,
-            "previous_views": before[0] if before else None,
-        }
-    return sums
 
 
 @dataclass(frozen=True)
