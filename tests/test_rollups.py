@@ -169,3 +169,17 @@ def test_it_draws_sparklines_only_for_the_rows_shown(world):
                                                                                           [None, None, 30]]
     assert [item.spark for item in shown[2:]] == [[]] * (len(shown) - 2)
     assert [item.views for item in shown] == [item.views for item in every]
+
+
+def test_it_keeps_rollups_exact_on_the_portable_path_other_databases_take(gh, world, monkeypatch):
+    from stats.collection import rollups
+
+    monkeypatch.setattr(rollups, "UPSERT_VENDORS", ())  # Db2: insert missing rows, then one UPDATE
+    follow(gh, world.tenant_a, "acme/lib")
+    for offset in range(2):
+        collect(world.tenant_a, DAY + timedelta(days=offset))
+        gh.set_today(DAY + timedelta(days=offset + 1))
+    maintained = rows(world.tenant_a), months(world.tenant_a)
+    assert maintained[0]
+    rollups_rebuild(tenant_ids=[world.tenant_a.pk])
+    assert (rows(world.tenant_a), months(world.tenant_a)) == maintained
