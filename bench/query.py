@@ -256,6 +256,42 @@ def without_rollups(fn: Callable[[], object]) -> Callable[[], object]:
     return run
 
 
+def traffic_read_cases(*, big: object, today: date) -> list[Case]:
+    """The traffic reads alone (no session, snapshots, stars or HTML): what the rollups replace."""
+    from stats.traffic import selectors
+    from stats.traffic.periods import DateRange, default_interval
+    from tenants.access import TenantAccess
+
+    access = TenantAccess.full(big)  # type: ignore[arg-type]
+
+    def dashboard_reads(days: int) -> Callable[[], object]:
+        period = DateRange(start=today - timedelta(days=days - 1), end=today, interval=default_interval(days))
+
+        def run() -> object:
+            return (
+                selectors.tenant_traffic_series(access=access, interval=period.interval, start=period.start,
+                                                end=period.end),
+                selectors.tenant_repository_totals(access=access, start=period.start, end=period.end,
+                                                   previous=period.previous(),
+                                                   spark_interval=default_interval(period.days), spark_limit=100),
+                selectors.dashboard_cards(access=access, period=period),
+            )
+
+        return run
+
+    year_start = today - timedelta(days=364)
+    return [
+        Case(label="  selector: tenant series, 12 months, day", raw=None, tenant_wide=True,
+             request=lambda: selectors.tenant_traffic_series(access=access, interval="day", start=year_start,
+                                                             end=today)),
+        Case(label="  selector: repository totals, 12 months", raw=None, tenant_wide=True,
+             request=lambda: selectors.tenant_repository_totals(access=access, start=year_start, end=today)),
+        Case(label="  selectors: dashboard traffic, 30 days", raw=None, tenant_wide=True, request=dashboard_reads(30)),
+        Case(label="  selectors: dashboard traffic, 12 months", raw=None, tenant_wide=True,
+             request=dashboard_reads(365)),
+    ]
+
+
 def run_rollup_cases(cases: Sequence[Case], repeat: int, warmup: int) -> tuple[list[list[object]], int]:
     """Each tenant-wide case with the rollups and on the raw tables, timed in turns, with query counts."""
     rows: list[list[object]] = []
@@ -379,7 +415,8 @@ def run(args: argparse.Namespace) -> int:
              .replace("1000", f"{args.repos}")],
             rows,
         )
-        rollup_rows_table, rollup_failures = run_rollup_cases(cases, repeat=args.repeat,
+        rollup_rows_table, rollup_failures = run_rollup_cases([*cases, *traffic_read_cases(big=big, today=today)],
+                                                              repeat=args.repeat,
                                                               warmup=0 if args.smoke else 1)
         failures += rollup_failures
         harness.print_table(
