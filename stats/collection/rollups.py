@@ -6,13 +6,14 @@
 
 How they stay exact:
 - Collection (`daily_changes_apply`), in the transaction that writes the daily rows: the delta
-  between each changed row's old and new counts is added with one atomic `UPDATE … SET views =
-  views + CASE …` per table (after inserting missing rows as zeros, ignoring conflicts), so workers
-  storing repositories of the same tenant at once never lose each other's increments. Daily counts
-  only grow (per-field maximum merges), so the peak uniques grow with GREATEST(old, new).
+  between each changed row's old and new counts is added with one `INSERT … ON CONFLICT DO UPDATE
+  SET views = views + excluded.views …` per table (PostgreSQL, SQLite; other backends insert missing
+  zero rows, then run one `UPDATE … SET views = views + CASE …`), so workers storing repositories of
+  the same tenant at once never lose each other's increments. Daily counts only grow (per-field
+  maximum merges), so the peak uniques grow with the larger of old and new.
   Recomputing the affected (tenant, day) rows from DailyTraffic instead would read every repository
   of the tenant for each window day per stored repository (and miss a concurrent worker's rows not
-  yet committed): deltas cost 3 statements per repository whatever the tenant's size.
+  yet committed): deltas cost 2 statements per repository whatever the tenant's size.
 - Removal of a repository (its history is deleted by CASCADE): repos must not import stats, so
   stats listens to Repository's pre_delete/post_delete (connected in StatsConfig.ready): pre_delete
   notes the days it had, post_delete (same transaction, the daily rows gone) recomputes those days of
