@@ -16,6 +16,7 @@ import json
 import os
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -169,6 +170,47 @@ def _figures(run: object, wall: float) -> RunFigures:
     )
 
 
+@dataclass
+class StoreCost:
+    without: list[float]  # seconds of `repository_store` per repository, rollup maintenance off
+    with_: list[float]  # the same, on
+    days: int
+
+
+def store_cost(*, tenant: object, concurrency: int) -> StoreCost:
+    """One first collection (every day new), timing each `repository_store` (its whole transaction).
+
+    Rollup maintenance is switched on for every other repository (by id parity), so repositories with
+    and without it are stored in turns in the same run and a load spike hits both alike.
+    """
+    from stats.collection import rollups as rollups_module
+    from stats.collection import services
+
+    times: dict[bool, list[float]] = {False: [], True: []}
+    real_store, real_apply = services.repository_store, rollups_module.daily_changes_apply
+    maintain = [True]
+
+    def timed_store(**kwargs: object) -> None:
+        maintain[0] = kwargs["fetched"].target.repository_id % 2 == 0  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        try:
+            real_store(**kwargs)  # type: ignore[arg-type]
+        finally:
+            times[maintain[0]].append(time.perf_counter() - started)
+
+    def apply(**kwargs: object) -> None:
+        if maintain[0]:
+            real_apply(**kwargs)  # type: ignore[arg-type]
+
+    services.repository_store = timed_store  # type: ignore[assignment]
+    rollups_module.daily_changes_apply = apply  # type: ignore[assignment]
+    try:
+        figures = collect_inline(tenant=tenant, concurrency=concurrency)
+    finally:
+        services.repository_store, rollups_module.daily_changes_apply = real_store, real_apply
+    return StoreCost(times[False], times[True], figures.days_stored)
+
+
 # --- The naive collector: one request after another ----------------------------------------
 
 
@@ -261,6 +303,31 @@ def collect_with_workers(*, tenant: object, workers: int, database_url: str, con
 # --- The benchmark ------------------------------------------------------------------------------
 
 
+STORE_ROUNDS = 2
+
+
+def print_store_costs(title: str, costs: list[StoreCost]) -> None:
+    def ms(values: list[float]) -> float:
+        return statistics.median(values) * 1000 if values else 0.0
+
+    rows = []
+    for round_, cost in enumerate(costs, 1):
+        without, with_ = ms(cost.without), ms(cost.with_)
+        rows.append([f"round {round_}", f"{without:.2f}", f"{with_:.2f}",
+                     f"{(with_ - without) / without:+.0%}" if without else "-", len(cost.without) + len(cost.with_)])
+    without = ms([value for cost in costs for value in cost.without])
+    with_ = ms([value for cost in costs for value in cost.with_])
+    extra = (with_ - without) / without if without else 0.0
+    rows.append(["all rounds", f"{without:.2f}", f"{with_:.2f}", f"{extra:+.0%} (target <= +15%: "
+                 f"{'yes' if extra <= 0.15 else 'NO'})", sum(len(c.without) + len(c.with_) for c in costs)])
+    harness.print_table(
+        f"Store transaction per repository, first collection ({title}; median ms, rollups on every other "
+        "repository of the same run)",
+        ["run", "without rollups", "with rollups", "rollups add", "repositories"],
+        rows,
+    )
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -283,7 +350,7 @@ def run(args: argparse.Namespace) -> int:
         args.batch_size = args.batch_size or settings.COLLECT_BATCH_SIZE
         # GitHub's 5,000/hour, or more when the runs need more (one token serves every run here:
         # 7 requests per repository and run; 5,000 repositories ≈ 35,000 requests per run).
-        runs = 2 + (len({1, args.workers}) if args.workers else 0)
+        runs = 2 + STORE_ROUNDS + (len({1, args.workers}) if args.workers else 0)
         rate_limit = max(5000, 10 * args.repos * runs)
         fake = start_fake(repos=args.repos, latency_ms=args.latency, rate_limit=rate_limit)
         worker_rows: list[tuple[int, RunFigures]] = []
@@ -299,6 +366,12 @@ def run(args: argparse.Namespace) -> int:
             after_second = fake.stats()
             rss_after = peak_rss_mb()
             naive_seconds, naive_requests = collect_naively(api_url=fake.url, repos=args.naive_repos)
+            # Rollup maintenance's write cost: fresh tenants (every day new), with and without in turns.
+            costs = [
+                store_cost(tenant=create_tenant(slug=f"bench-s{round_}", repos=args.repos, api_url=fake.url),
+                           concurrency=args.concurrency)
+                for round_ in range(STORE_ROUNDS)
+            ]
             if args.workers:
                 for count in sorted({1, args.workers}):
                     workers_tenant = create_tenant(slug=f"bench-w{count}", repos=args.repos, api_url="")
@@ -348,6 +421,7 @@ def run(args: argparse.Namespace) -> int:
                  "< 300 at 5,000 repos", verdict(rss_after < 300) if args.repos >= 5000 else "-"],
             ],
         )
+        print_store_costs(title, costs)
         if worker_rows:
             base = worker_rows[0][1]
             harness.print_table(

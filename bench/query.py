@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,6 +32,9 @@ class Case:
     selector: Callable[[], object] | None = None  # the selector(s) alone, without HTTP/serialising
     small_request: Callable[[], object] | None = None  # same call on a 10-repository tenant
     replay_pages: bool = False  # page: compare with the sum of its own data queries, replayed raw
+    tenant_wide: bool = False  # reads the whole tenant: also timed without the rollups (raw tables)
+    rollup_target_ms: float | None = None  # issue 16's target for the request with rollups
+    rollup_min_speedup: float | None = None
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -147,6 +151,9 @@ def build_cases(*, vendor: str, today: date, big: object, small: object, client:
                     selectors.tenant_traffic_series(access=access, interval=interval, start=year_start, end=today),
                     selectors.tenant_repository_totals(access=access, start=year_start, end=today),
                 ),
+                tenant_wide=True,
+                rollup_target_ms=40.0 if interval == "day" else None,
+                rollup_min_speedup=8.0 if interval == "day" else None,
             )
         )
     repository = Repository.objects.filter(tenant=big).order_by("name").first()
@@ -168,21 +175,22 @@ def build_cases(*, vendor: str, today: date, big: object, small: object, client:
         )
     )
     pages = [
-        ("Dashboard page (default period)", f"/t/{big.slug}/", f"/t/{small.slug}/"),  # type: ignore[attr-defined]
-        ("Dashboard page, 12 months", f"/t/{big.slug}/?period=12mo", f"/t/{small.slug}/?period=12mo"),  # type: ignore[attr-defined]
+        ("Dashboard page (default period)", f"/t/{big.slug}/", f"/t/{small.slug}/", 120.0),  # type: ignore[attr-defined]
+        ("Dashboard page, 12 months", f"/t/{big.slug}/?period=12mo", f"/t/{small.slug}/?period=12mo", 150.0),  # type: ignore[attr-defined]
         (
             "Repository page (default period)",
             f"/t/{big.slug}/repos/{repository.owner}/{repository.name}/",  # type: ignore[attr-defined]
             f"/t/{small.slug}/repos/{small_repository.owner}/{small_repository.name}/",  # type: ignore[attr-defined]
+            None,
         ),
     ]
-    for label, url, small_url in pages:
+    for label, url, small_url, target_ms in pages:
         if not _url_exists(url):
             print(f"(skipped: {label}: {url} is not routed yet)")
             continue
         cases.append(
             Case(label=label, request=_get(client, url), small_request=_get(client, small_url), raw=None,
-                 replay_pages=True)
+                 replay_pages=True, tenant_wide=target_ms is not None, rollup_target_ms=target_ms)
         )
     return cases
 
@@ -230,6 +238,90 @@ def run_case(case: Case, repeat: int, warmup: int) -> list[object]:
         verdict,
         f"{queries} / {small_queries}",
     ]
+
+
+def without_rollups(fn: Callable[[], object]) -> Callable[[], object]:
+    """The same call with the rollups switched off: every read takes the raw DailyTraffic path."""
+
+    def run() -> object:
+        from stats.traffic import rollup_selectors
+
+        real = rollup_selectors.uses_rollups
+        rollup_selectors.uses_rollups = lambda access: False  # type: ignore[assignment]
+        try:
+            return fn()
+        finally:
+            rollup_selectors.uses_rollups = real  # type: ignore[assignment]
+
+    return run
+
+
+def traffic_read_cases(*, big: object, today: date) -> list[Case]:
+    """The traffic reads alone (no session, snapshots, stars or HTML): what the rollups replace."""
+    from stats.traffic import selectors
+    from stats.traffic.periods import DateRange, default_interval
+    from tenants.access import TenantAccess
+
+    access = TenantAccess.full(big)  # type: ignore[arg-type]
+
+    def dashboard_reads(days: int) -> Callable[[], object]:
+        period = DateRange(start=today - timedelta(days=days - 1), end=today, interval=default_interval(days))
+
+        def run() -> object:
+            return (
+                selectors.tenant_traffic_series(access=access, interval=period.interval, start=period.start,
+                                                end=period.end),
+                selectors.tenant_repository_totals(access=access, start=period.start, end=period.end,
+                                                   previous=period.previous(),
+                                                   spark_interval=default_interval(period.days), spark_limit=100),
+                selectors.dashboard_cards(access=access, period=period),
+            )
+
+        return run
+
+    year_start = today - timedelta(days=364)
+    return [
+        Case(label="  selector: tenant series, 12 months, day", raw=None, tenant_wide=True,
+             request=lambda: selectors.tenant_traffic_series(access=access, interval="day", start=year_start,
+                                                             end=today)),
+        Case(label="  selector: repository totals, 12 months", raw=None, tenant_wide=True,
+             request=lambda: selectors.tenant_repository_totals(access=access, start=year_start, end=today)),
+        Case(label="  selectors: dashboard traffic, 30 days", raw=None, tenant_wide=True, request=dashboard_reads(30)),
+        Case(label="  selectors: dashboard traffic, 12 months", raw=None, tenant_wide=True,
+             request=dashboard_reads(365)),
+    ]
+
+
+def run_rollup_cases(cases: Sequence[Case], repeat: int, warmup: int) -> tuple[list[list[object]], int]:
+    """Each tenant-wide case with the rollups and on the raw tables, timed in turns, with query counts."""
+    rows: list[list[object]] = []
+    failures = 0
+    for case in cases:
+        if not case.tenant_wide:
+            continue
+        try:
+            raw_request = without_rollups(case.request)
+            queries = harness.count_queries(case.request)[0]
+            raw_queries = harness.count_queries(raw_request)[0]
+            small = harness.count_queries(case.small_request)[0] if case.small_request else None
+            rolled, raw = harness.median_interleaved([case.request, raw_request], repeat=repeat, warmup=warmup)
+            assert rolled is not None and raw is not None
+            speedup = raw / rolled if rolled else None
+            wanted = []
+            met = True
+            if case.rollup_target_ms is not None:
+                wanted.append(f"<= {case.rollup_target_ms:g} ms")
+                met = met and rolled * 1000 <= case.rollup_target_ms
+            if case.rollup_min_speedup is not None:
+                wanted.append(f">= {case.rollup_min_speedup:g}x")
+                met = met and speedup is not None and speedup >= case.rollup_min_speedup
+            rows.append([case.label, harness.ms(rolled), harness.ms(raw),
+                         f"{speedup:.1f}x" if speedup else "-", ", ".join(wanted) or "-",
+                         ("yes" if met else "NO") if wanted else "-", f"{queries} / {small}", raw_queries])
+        except Exception as error:  # one broken endpoint must not hide the other figures
+            failures += 1
+            rows.append([case.label, f"FAILED: {type(error).__name__}: {str(error)[:80]}", "", "", "", "", "", ""])
+    return rows, failures
 
 
 def explain(*, vendor: str, today: date, big: object, repository_name: str) -> None:
@@ -286,6 +378,17 @@ def run(args: argparse.Namespace) -> int:
         big_report = seed.seed_tenant(slug="bench", repositories=args.repos, days=args.days, today=today, user=user)
         small_report = seed.seed_tenant(slug="bench-small", repositories=min(10, args.repos), days=args.days,
                                         today=today, user=user)
+        from stats.collection.rollups import rollups_rebuild
+        from tenants.models import Tenant
+
+        started = time.perf_counter()
+        # Seeding writes DailyTraffic with COPY, around the collection: build the rollups as an import must.
+        rollups_rebuild(tenant_ids=list(Tenant.objects.filter(slug__in=["bench", "bench-small"])
+                                        .values_list("pk", flat=True)))
+        rollup_seconds = time.perf_counter() - started
+        from stats.models import RepositoryMonthlyRollup, TenantDailyRollup
+
+        rollup_rows = TenantDailyRollup.objects.count() + RepositoryMonthlyRollup.objects.count()
         analyze_seconds = seed.analyze()
         harness.print_table(
             f"Seeding ({title}; migrate {migrate_seconds:.1f} s, ANALYZE {analyze_seconds:.1f} s)",
@@ -296,9 +399,9 @@ def run(args: argparse.Namespace) -> int:
                  f"{big_report.rows_per_second:,.0f}"],
                 ["all (10-repository tenant)", f"{small_report.total_rows:,}", f"{small_report.seconds:.1f}",
                  f"{small_report.rows_per_second:,.0f}"],
+                ["rollups rebuilt (both tenants)", f"{rollup_rows:,}", f"{rollup_seconds:.1f}", ""],
             ],
         )
-        from tenants.models import Tenant
 
         big = Tenant.objects.get(slug="bench")
         small = Tenant.objects.get(slug="bench-small")
@@ -311,6 +414,16 @@ def run(args: argparse.Namespace) -> int:
             ["case", "API/page", "selector", "raw SQL", "ratio", "target", "met", "queries (1000 / 10 repos)"
              .replace("1000", f"{args.repos}")],
             rows,
+        )
+        rollup_rows_table, rollup_failures = run_rollup_cases([*cases, *traffic_read_cases(big=big, today=today)],
+                                                              repeat=args.repeat,
+                                                              warmup=0 if args.smoke else 1)
+        failures += rollup_failures
+        harness.print_table(
+            f"Tenant-wide reads: rollups vs raw tables ({title}, median of {args.repeat} warm runs, ms)",
+            ["case", "with rollups", "raw tables", "speed-up", "target (issue 16)", "met",
+             f"queries ({args.repos} / 10 repos)", "queries raw"],
+            rollup_rows_table,
         )
         if args.explain:
             print(f"\n### Plans ({title})")

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from repos.models import Repository
+from stats.collection.rollups import rollups_rebuild
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
 from tenants.models import Membership, Role, Tenant
 
@@ -188,4 +189,6 @@ def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
     ReferrerSnapshot.objects.bulk_create(referrers, batch_size=2000)
     PathSnapshot.objects.bulk_create(paths, batch_size=2000)
     RepositoryMetrics.objects.bulk_create(metrics, batch_size=2000, ignore_conflicts=True)
+    # bulk_create bypasses the collection, which keeps the rollups: build them from the rows just written.
+    rollups_rebuild(tenant_ids=[tenant.pk])
     return DemoSummary(created=True, repositories=len(DEMO_REPOSITORIES), daily_rows=len(daily))

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, pre_delete
 
 
 def _schedule_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
@@ -16,3 +16,8 @@ class StatsConfig(AppConfig):
     def ready(self) -> None:
         # Every `migrate` creates/updates the daily collection Schedule from COLLECT_SCHEDULE.
         post_migrate.connect(_schedule_after_migrate, sender=self, dispatch_uid="stats.collection_schedule")
+        # Removing a repository deletes its history: its tenant's rollups follow (repos cannot import stats).
+        from stats.collection.rollups import repository_post_delete, repository_pre_delete
+
+        pre_delete.connect(repository_pre_delete, sender="repos.Repository", dispatch_uid="stats.rollups_pre_delete")
+        post_delete.connect(repository_post_delete, sender="repos.Repository", dispatch_uid="stats.rollups_post_delete")

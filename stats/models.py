@@ -217,3 +217,43 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"webhook delivery {self.key[:12]}… at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TenantDailyRollup(models.Model):
+    """One tenant's DailyTraffic summed per day: what tenant-wide charts and cards read.
+
+    Kept exact by the collection in the transaction that writes the daily rows (stats.collection.rollups).
+    A row exists only for a day at least one repository has a DailyTraffic row (`repos_covered` > 0).
+    Uniques are never summed: `peak_unique_*` is the largest one repository reported that day.
+    """
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="daily_rollups")
+    date = models.DateField()
+    views = models.BigIntegerField(default=0)
+    clones = models.BigIntegerField(default=0)
+    peak_unique_views = models.PositiveIntegerField(default=0)
+    peak_unique_clones = models.PositiveIntegerField(default=0)
+    repos_covered = models.PositiveIntegerField(default=0, help_text="Repositories with a DailyTraffic row that day.")
+
+    objects = tenant_scoped("tenant")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "date"], name="tenant_rollup_unique_tenant_date")]
+
+
+class RepositoryMonthlyRollup(models.Model):
+    """One repository's DailyTraffic summed per calendar month (dated by its 1st), `days` = rows summed."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="monthly_rollups")
+    month = models.DateField()
+    views = models.BigIntegerField(default=0)
+    clones = models.BigIntegerField(default=0)
+    days = models.PositiveIntegerField(default=0)
+
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "month"], name="repository_rollup_unique_repository_month")
+        ]
+        indexes = [models.Index(fields=["month", "repository"], name="repository_rollup_month_repo")]

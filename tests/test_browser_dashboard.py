@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from repos.models import Repository
+from stats.collection.rollups import rollups_rebuild
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
 from tests.browser_support import ARTIFACTS, BROWSER_MARKS, log_in
 
@@ -31,6 +32,7 @@ def seed(world) -> None:
         rows.append(DailyTraffic(repository=other, date=day, views=views // 3, unique_views=views // 9,
                                  clones=2, unique_clones=1))
     DailyTraffic.objects.bulk_create(rows)
+    rollups_rebuild(tenant_ids=[world.repo_a.tenant_id])  # rows written outside the collection
     monday = today - timedelta(days=today.weekday())
     WeeklyTraffic.objects.create(repository=world.repo_a, week_start=monday, views=100, unique_views=30,
                                  clones=10, unique_clones=4)

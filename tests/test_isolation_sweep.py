@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 from repos.models import InstallationRepository
+from stats.collection.rollups import rollups_rebuild
 from stats.models import CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, RunItem
 from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
@@ -45,6 +46,7 @@ class Sweep:
 def sweep(world) -> Sweep:
     repo_b = world.repo_b
     DailyTraffic.objects.create(repository=repo_b, date=date(2026, 1, 5), views=987654, unique_views=3)
+    rollups_rebuild(tenant_ids=[repo_b.tenant_id])  # rows written outside the collection
     ReferrerSnapshot.objects.create(
         repository=repo_b, date=date(2026, 1, 5), referrer="globex-intranet.example", count=5, uniques=2
     )

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from repos.models import Repository
+from stats.collection.rollups import rollups_rebuild
 from stats.models import DailyTraffic, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
 from stats.web import dashboard as views
 from tests.traffic_support import TODAY, chart_json, fill, pin_today
@@ -185,6 +186,7 @@ def test_it_lists_the_busiest_repositories_and_links_to_all(world, monkeypatch):
     for index in range(5):
         repository = Repository.objects.create(tenant=world.tenant_a, owner="acme", name=f"lib{index}")
         DailyTraffic.objects.create(repository=repository, date=today, views=10 * (index + 1))
+    rollups_rebuild(tenant_ids=[world.tenant_a.pk])  # rows written outside the collection
     html = world.client_for(world.viewer_a).get("/t/acme/?period=7d").content.decode()
     table = html[html.index('id="repo-table"') : html.index("</table>", html.index('id="repo-table"'))]
     assert [name for name in ("lib4", "lib3", "lib2", "lib1", "lib0") if f"acme/{name}<" in table] == [
@@ -192,7 +194,7 @@ def test_it_lists_the_busiest_repositories_and_links_to_all(world, monkeypatch):
         "lib3",
         "lib2",
     ]
-    assert "The 3 busiest of 7 repositories"  # 5 libs, acme/rocket, acme/hidden-gem in html
+    assert "The 3 busiest of 7 repositories" in html  # 5 libs, acme/rocket, acme/hidden-gem
     assert "/t/acme/traffic/?period=7d" in html
 
 

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from repos.models import Repository
+from stats.collection.rollups import rollups_rebuild
 from stats.models import DailyTraffic
 
 TODAY = date(2026, 11, 20)
@@ -24,6 +25,7 @@ def fill(repo: Repository, days: int, views: int = 10, skip: set[int] | frozense
                      clones=views // 5, unique_clones=1)
         for offset in range(days) if offset not in skip
     )
+    rollups_rebuild(tenant_ids=[repo.tenant_id])  # rows written outside the collection
 
 
 def chart_json(html: str, element_id: str) -> dict:

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from repos.github import ApiResponse, ErrorCode, GitHubRateLimited
 from repos.models import EndpointETag, Repository
 from repos.services import RepositoryNameInvalid, split_full_name
-from stats.collection import merge
+from stats.collection import merge, rollups
 from stats.collection.fetch import (
     EP_CLONES_DAY,
     EP_CLONES_WEEK,
@@ -87,8 +87,8 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
         # Only the ETag of a body that was merged may be kept: a later 304 stands for that body.
         merged: set[str] = set()
         if EP_VIEWS_DAY in responses and EP_CLONES_DAY in responses:
-            days = _daily_store(repo_id=repo_id, today=today, views=responses[EP_VIEWS_DAY],
-                                clones=responses[EP_CLONES_DAY])
+            days = _daily_store(repo_id=repo_id, tenant_id=item.repository.tenant_id, today=today,
+                                views=responses[EP_VIEWS_DAY], clones=responses[EP_CLONES_DAY])
             merged.update((EP_VIEWS_DAY, EP_CLONES_DAY))
         if EP_VIEWS_WEEK in responses and EP_CLONES_WEEK in responses:
             _weekly_store(repo_id=repo_id, today=today, views=responses[EP_VIEWS_WEEK],
@@ -153,9 +153,14 @@ def _window_counts(
     return merge.combine(v, c, sorted({*window(today), *v, *c}))
 
 
-def _daily_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
+def _daily_store(*, repo_id: int, tenant_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
+    def rollups_apply(stored: dict[date, merge.Counts], create: dict[date, merge.Counts],
+                      update: dict[date, merge.Counts]) -> None:
+        # Same transaction as the daily rows: the rollups move with them or not at all.
+        rollups.daily_changes_apply(tenant_id=tenant_id, repo_id=repo_id, stored=stored, create=create, update=update)
+
     return _buckets_store(model=DailyTraffic, key="date", window=merge.daily_window, repo_id=repo_id, today=today,
-                          views=views, clones=clones)
+                          views=views, clones=clones, on_change=rollups_apply)
 
 
 def _weekly_store(*, repo_id: int, today: date, views: ApiResponse, clones: ApiResponse) -> int:
@@ -172,6 +177,8 @@ def _buckets_store(
     today: date,
     views: ApiResponse,
     clones: ApiResponse,
+    on_change: Callable[[dict[date, merge.Counts], dict[date, merge.Counts], dict[date, merge.Counts]], None]
+    | None = None,
 ) -> int:
     fetched = _window_counts(views=views, clones=clones, today=today, window=window)
     rows = {
@@ -193,6 +200,8 @@ def _buckets_store(
         changed.append(row)
     if changed:
         model.objects.bulk_update(changed, list(merge.FIELDS))
+    if on_change is not None and (create or update):
+        on_change(stored, create, update)
     return len(create) + len(update)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
@@ -26,6 +26,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 
 from repos.models import Repository
 from stats.models import DailyTraffic, RepositoryMetrics, WeeklyTraffic
+from stats.traffic import rollup_selectors
 from stats.traffic.periods import (
     DateRange,
     Interval,
@@ -104,6 +105,8 @@ def _sum_or_none(values: Iterable[int | None]) -> int | None:
 
 def first_stored_day(*, access: TenantAccess) -> date | None:
     """The oldest day any visible repository has traffic for (anchors the "all time" period)."""
+    if rollup_selectors.uses_rollups(access):
+        return rollup_selectors.tenant_first_day(access=access)
     return DailyTraffic.objects.filter(repository__in=access.repositories()).aggregate(first=Min("date"))["first"]
 
 
@@ -168,17 +171,22 @@ def tenant_traffic_series(
     *, access: TenantAccess, interval: Interval, start: date, end: date, repository_ids: Iterable[int] | None = None
 ) -> list[TrafficPoint]:
     """Views and clones of all visible repositories per bucket; uniques are None (never summed)."""
-    daily = daily_rows(access, start, end)
-    if repository_ids is not None:
-        daily = daily.filter(repository_id__in=list(repository_ids))
     # Group by the plain date in SQL and fold days into weeks/months here: TruncWeek/TruncMonth call a
     # Python function per row on SQLite (4x slower at 1,000 repositories), and grouping by the column
     # is cheaper on PostgreSQL too (bench/README.md). At most 5 years of days come back.
+    if repository_ids is None and rollup_selectors.uses_rollups(access):
+        # The whole tenant: its daily rollup already holds these sums, one row per day.
+        days = [row[:3] for row in rollup_selectors.tenant_day_rows(access=access, start=start, end=end)]
+    else:
+        daily = daily_rows(access, start, end)
+        if repository_ids is not None:
+            daily = daily.filter(repository_id__in=list(repository_ids))
+        days = list(
+            daily.values("date").annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
+            .values_list("date", "views_sum", "clones_sum")
+        )
     sums: dict[date, list[int]] = {}
-    for day, views, clones in (
-        daily.values("date").annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
-        .values_list("date", "views_sum", "clones_sum")
-    ):
+    for day, views, clones in days:
         bucket_sums = sums.setdefault(bucket_start(day, interval), [0, 0])
         bucket_sums[0] += views
         bucket_sums[1] += clones
@@ -205,13 +213,70 @@ def tenant_repository_totals(
     end: date,
     previous: DateRange | None = None,
     spark_interval: Interval | None = None,
+    spark_limit: int | None = None,
 ) -> list[RepositoryTotals]:
     """Every visible repository with its views and clones in the range, busiest first.
 
     With `previous`, also the previous period's views (for the change column); with
-    `spark_interval`, a small per-bucket views series for a sparkline. At most 3 queries.
+    `spark_interval`, a small per-bucket views series for a sparkline (for the first `spark_limit`
+    rows only, when given; the others keep an empty one). At most 4 queries.
     """
-    repositories = sorted(access.repositories(), key=lambda repo: repo.full_name.lower())
+    # Only the columns the table and the API show: a thousand full rows cost more than the rollup read.
+    shown_columns = ("id", "tenant_id", "owner", "name", "active")
+    repositories = sorted(access.repositories().only(*shown_columns), key=lambda repo: repo.full_name.lower())
+    if rollup_selectors.uses_rollups(access):
+        sums = rollup_selectors.repository_rows(access=access, start=start, end=end,
+                                                previous=(previous.start, previous.end) if previous else None)
+    else:
+        sums = _raw_repository_sums(access=access, start=start, end=end, previous=previous)
+    result = []
+    for repo in repositories:
+        row = sums.get(repo.pk)
+        has_current = bool(row and row["rows"])
+        if not repo.active and not has_current:
+            continue
+        result.append(
+            RepositoryTotals(
+                repository=repo,
+                views=row["views_sum"] if has_current else None,
+                clones=row["clones_sum"] if has_current else None,
+                previous_views=row.get("previous_views") if row else None,
+            )
+        )
+    result.sort(key=lambda item: (item.views is None, -(item.views or 0), item.full_name.lower()))
+    if spark_interval:
+        # Sparklines only for the rows that will be shown (`spark_limit`, the busiest first): the
+        # per-bucket query reads raw days, so it reads no more repositories than it must.
+        shown = result if spark_limit is None else result[:spark_limit]
+        sparks = _sparks(access=access, start=start, end=end, interval=spark_interval,
+                         repository_ids=[item.repository.pk for item in shown])
+        buckets = bucket_starts(start, end, spark_interval)
+        result[: len(shown)] = [
+            replace(item, spark=[sparks[item.repository.pk].get(b) for b in buckets]) for item in shown
+        ]
+    return result
+
+
+def _sparks(
+    *, access: TenantAccess, start: date, end: date, interval: Interval, repository_ids: list[int]
+) -> dict[int, dict[date, int]]:
+    sparks: dict[int, dict[date, int]] = defaultdict(dict)
+    bucket = _bucket_expression(interval)
+    queryset = daily_rows(access, start, end).filter(repository_id__in=repository_ids)
+    key = "bucket" if bucket is not None else "date"
+    grouped = (
+        queryset.annotate(bucket=bucket).values("repository_id", "bucket")
+        if bucket is not None
+        else queryset.values("repository_id", "date")
+    )
+    for row in grouped.annotate(views_sum=Sum("views")).values("repository_id", key, "views_sum"):
+        sparks[row["repository_id"]][_as_date(row[key])] = row["views_sum"]
+    return sparks
+
+
+def _raw_repository_sums(
+    *, access: TenantAccess, start: date, end: date, previous: DateRange | None
+) -> dict[int, dict]:
     range_start = previous.start if previous else start
     current = Q(date__gte=start, date__lte=end)
     # Without a previous period every row is current: plain sums, no per-row FILTER (4x faster on SQLite).
@@ -225,41 +290,10 @@ def tenant_repository_totals(
         if previous
         else {"views_sum": Sum("views"), "clones_sum": Sum("clones"), "rows": Count("id")}
     )
-    sums = {
+    return {
         row["repository_id"]: row
         for row in daily_rows(access, range_start, end).values("repository_id").annotate(**aggregates)
     }
-    sparks: dict[int, dict[date, int]] = defaultdict(dict)
-    buckets: list[date] = []
-    if spark_interval:
-        buckets = bucket_starts(start, end, spark_interval)
-        bucket = _bucket_expression(spark_interval)
-        queryset = daily_rows(access, start, end)
-        key = "bucket" if bucket is not None else "date"
-        grouped = (
-            queryset.annotate(bucket=bucket).values("repository_id", "bucket")
-            if bucket is not None
-            else queryset.values("repository_id", "date")
-        )
-        for row in grouped.annotate(views_sum=Sum("views")).values("repository_id", key, "views_sum"):
-            sparks[row["repository_id"]][_as_date(row[key])] = row["views_sum"]
-    result = []
-    for repo in repositories:
-        row = sums.get(repo.pk)
-        has_current = bool(row and row["rows"])
-        if not repo.active and not has_current:
-            continue
-        result.append(
-            RepositoryTotals(
-                repository=repo,
-                views=row["views_sum"] if has_current else None,
-                clones=row["clones_sum"] if has_current else None,
-                previous_views=row.get("previous_views") if row else None,
-                spark=[sparks[repo.pk].get(b) for b in buckets],
-            )
-        )
-    result.sort(key=lambda item: (item.views is None, -(item.views or 0), item.full_name.lower()))
-    return result
 
 
 @dataclass(frozen=True)
@@ -287,18 +321,12 @@ def _stars_on(access: TenantAccess, day: date) -> int | None:
 def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCard]:
     """The dashboard's metric cards for the period with the previous period for the change. 3 queries."""
     previous = period.previous()
-    current = Q(date__gte=period.start, date__lte=period.end)
-    before = Q(date__gte=previous.start, date__lte=previous.end)
-    figures = daily_rows(access, previous.start, period.end).aggregate(
-        sum_views=Sum("views", filter=current),
-        sum_clones=Sum("clones", filter=current),
-        peak_unique_views=Max("unique_views", filter=current),
-        peak_unique_clones=Max("unique_clones", filter=current),
-        previous_views=Sum("views", filter=before),
-        previous_clones=Sum("clones", filter=before),
-        previous_peak_unique_views=Max("unique_views", filter=before),
-        previous_peak_unique_clones=Max("unique_clones", filter=before),
-    )
+    if rollup_selectors.uses_rollups(access):
+        figures = rollup_selectors.tenant_figures(
+            access=access, current=(period.start, period.end), before=(previous.start, previous.end)
+        )
+    else:
+        figures = _raw_figures(access=access, period=period, previous=previous)
     peak_note = "Busiest repository-day (uniques cannot be added up)."
     return [
         MetricCard("views", "Views", figures["sum_views"], figures["previous_views"]),
@@ -316,6 +344,21 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
             "All repositories, at the end of the period.",
         ),
     ]
+
+
+def _raw_figures(*, access: TenantAccess, period: DateRange, previous: DateRange) -> dict:
+    current = Q(date__gte=period.start, date__lte=period.end)
+    before = Q(date__gte=previous.start, date__lte=previous.end)
+    return daily_rows(access, previous.start, period.end).aggregate(
+        sum_views=Sum("views", filter=current),
+        sum_clones=Sum("clones", filter=current),
+        peak_unique_views=Max("unique_views", filter=current),
+        peak_unique_clones=Max("unique_clones", filter=current),
+        previous_views=Sum("views", filter=before),
+        previous_clones=Sum("clones", filter=before),
+        previous_peak_unique_views=Max("unique_views", filter=before),
+        previous_peak_unique_clones=Max("unique_clones", filter=before),
+    )
 
 
 # --- Traffic tables: one row per repository and bucket, paginated in the database ----------------

@@ -196,6 +196,7 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         end=period.end,
         previous=period.previous(),
         spark_interval=default_interval(period.days),
+        spark_limit=DASHBOARD_TABLE_ROWS,
     )
     has_repositories = access.repositories().exists()
     has_data = any(point.views is not None for point in points)
