@@ -146,7 +146,8 @@ def test_it_queues_small_tenants_before_big_ones(world, monkeypatch):
     assert [outcome.tenant.slug for outcome in outcomes] == ["globex", "acme"]
 
 
-def test_it_shows_the_capacity_page(world):
+def test_it_shows_the_capacity_page(rocket_only):
+    world = rocket_only
     from datetime import date as day
 
     Repository.objects.filter(pk=world.repo_a.pk).update(

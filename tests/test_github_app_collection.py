@@ -18,6 +18,9 @@ from tenants.app_installations import github_app_installation_set
 from tenants.models import GitHubAppInstallation
 from tests.collection_support import noon
 
+# Tenant A's repositories are the ones each test sets up: acme/hidden-gem leaves the world.
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 DAY = date(2026, 3, 4)
 NAMES = ["acme/rocket", "acme/booster", "acme/fuel", "acme/tower"]
 

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
@@ -14,6 +15,9 @@ from django.utils import timezone
 from repos.models import InstallationRepository, Repository
 from tenants.models import GitHubAppInstallation, GitHubCredential
 from tenants.services import github_credential_set
+
+# Tenant A's repositories are the ones each test sets up: acme/hidden-gem leaves the world.
+pytestmark = pytest.mark.usefixtures("rocket_only")
 
 URL = "/api/v1/t/acme/github-credential/"
 

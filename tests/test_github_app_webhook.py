@@ -18,6 +18,9 @@ from stats.models import DailyTraffic
 from tenants.app_installations import github_app_installation_set
 from tenants.models import GitHubAppInstallation
 
+# Tenant A's repositories are the ones each test sets up: acme/hidden-gem leaves the world.
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 SECRET = "test-app-webhook-secret"
 HOOK = "/hooks/github/"
 
