@@ -25,6 +25,7 @@ from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
+from repos.github_budget import RateBudget, int_header
 from repos.github_errors import (  # re-exported: callers import errors from the client
     ErrorCode,
     GitHubAccessError,
@@ -113,60 +114,6 @@ class RepoInfo:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
-
-
-class RateBudget:
-    """What GitHub last said about one credential's budget, shared by every thread using it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.remaining: int | None = None
-        # The credential's hourly budget (5,000 for a token; up to 12,500 for an App installation).
-        self.limit: int | None = None
-        self.reset_at: float | None = None
-        # Set when a wait is too long to sleep through: every later request stops at once.
-        self.blocked_until: float | None = None
-
-    def observe(self, headers: requests.structures.CaseInsensitiveDict) -> None:
-        remaining = _int_header(headers, "x-ratelimit-remaining")
-        limit = _int_header(headers, "x-ratelimit-limit")
-        reset = _int_header(headers, "x-ratelimit-reset")
-        with self._lock:
-            if remaining is not None:
-                self.remaining = remaining
-            if limit is not None:
-                self.limit = limit
-            if reset is not None:
-                self.reset_at = float(reset)
-
-    def block(self, until: float) -> None:
-        with self._lock:
-            self.blocked_until = max(self.blocked_until or 0.0, until)
-
-    def waited(self) -> None:
-        """We slept until the reset GitHub named: what we knew of the budget is stale now."""
-        with self._lock:
-            self.remaining = None
-            self.blocked_until = None
-
-    def exhausted_until(self, now: float) -> float | None:
-        """When the budget is known to be spent, the epoch at which it comes back."""
-        with self._lock:
-            if self.blocked_until is not None and self.blocked_until > now:
-                return self.blocked_until
-            if self.remaining == 0 and self.reset_at is not None and self.reset_at > now:
-                return self.reset_at
-        return None
-
-
-def _int_header(headers: requests.structures.CaseInsensitiveDict, name: str) -> int | None:
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
 
 
 def _epoch_to_datetime(epoch: float) -> datetime:
@@ -321,11 +268,11 @@ class GitHubClient:
         """Seconds to wait when the response is a rate-limit refusal, else None."""
         if response.status_code not in (403, 429):
             return None
-        retry_after = _int_header(response.headers, "retry-after")
+        retry_after = int_header(response.headers, "retry-after")
         if retry_after is not None:
             return float(max(retry_after, 1))
         if response.headers.get("x-ratelimit-remaining") == "0":
-            reset = _int_header(response.headers, "x-ratelimit-reset")
+            reset = int_header(response.headers, "x-ratelimit-reset")
             if reset is not None:
                 return max(float(reset) - self.clock(), 1.0)
             return float(SECONDARY_LIMIT_DEFAULT_WAIT)

@@ -11,7 +11,7 @@ import pytest
 from repos.models import Repository
 from stats.collection.rollups import rollups_rebuild
 from stats.models import DailyTraffic, WeeklyTraffic
-from stats.traffic import selectors
+from stats.traffic import table_selectors
 from stats.traffic.periods import bucket_days_in_range, bucket_length
 from tenants.access import TenantAccess
 
@@ -108,8 +108,8 @@ def test_it_gives_tables_the_api_rule_for_range_cut_weeks(world):
                                  unique_views=8)
     access = TenantAccess.full(world.tenant_a)
     start, end = MONDAY + timedelta(days=3), MONDAY + timedelta(days=13)
-    queryset = selectors.traffic_table_queryset(access=access, interval="week", start=start, end=end, sort="date")
-    rows = selectors.traffic_table_rows(access=access, interval="week", rows=queryset, start=start, end=end)
+    queryset = table_selectors.traffic_table_queryset(access=access, interval="week", start=start, end=end, sort="date")
+    rows = table_selectors.traffic_table_rows(access=access, interval="week", rows=queryset, start=start, end=end)
     assert [(r.date, r.views, r.unique_views, r.days_covered, r.days_expected, r.complete) for r in rows] == [
         (MONDAY, 40, None, 4, 4, False),
         (MONDAY + timedelta(days=7), 70, 8, 7, 7, True),

@@ -203,7 +203,7 @@ def repository_months_rebuild(*, tenant_id: int, models: RollupModels | None = N
     )
     created = models.repository_rollup.objects.bulk_create(
         [
-            models.repository_rollup(repository_id=row["repository_id"], month=_as_date(row["month"]),
+            models.repository_rollup(repository_id=row["repository_id"], month=as_date(row["month"]),
                                      views=row["views_sum"], clones=row["clones_sum"], days=row["days"])
             for row in rows
         ],
@@ -230,7 +230,7 @@ class RollupModels:
         self.daily, self.tenant_rollup, self.repository_rollup = daily, tenant_rollup, repository_rollup
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
     # TruncMonth gives datetimes on some backends, dates on others; the SQLite substring 'YYYY-MM'.
     if isinstance(value, str):
         return date(int(value[:4]), int(value[5:7]), 1)

@@ -30,8 +30,6 @@ from stats.traffic import rollup_selectors
 from stats.traffic.periods import (
     DateRange,
     Interval,
-    bucket_days_in_range,
-    bucket_length,
     bucket_start,
     bucket_starts,
 )
@@ -81,7 +79,7 @@ def percent_change(current: int | None, previous: int | None) -> float | None:
     return round((current - previous) * 100 / previous, 1)
 
 
-def _bucket_expression(interval: Interval, field_name: str = "date") -> object:
+def bucket_expression(interval: Interval, field_name: str = "date") -> object:
     if interval == "week":
         return TruncWeek(field_name)
     if interval == "month":
@@ -89,7 +87,7 @@ def _bucket_expression(interval: Interval, field_name: str = "date") -> object:
     return None
 
 
-def _as_date(value: object) -> date:
+def as_date(value: object) -> date:
     # TruncWeek/TruncMonth give datetimes on some backends, dates on others.
     return value.date() if hasattr(value, "date") and callable(value.date) else value  # type: ignore[return-value]
 
@@ -133,8 +131,8 @@ def repository_traffic_series(
             )
         return points
     sums = {
-        _as_date(row["bucket"]): row
-        for row in daily.annotate(bucket=_bucket_expression(interval))
+        as_date(row["bucket"]): row
+        for row in daily.annotate(bucket=bucket_expression(interval))
         .values("bucket")
         .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"))
         .values("bucket", "views_sum", "clones_sum")
@@ -261,7 +259,7 @@ def _sparks(
     *, access: TenantAccess, start: date, end: date, interval: Interval, repository_ids: list[int]
 ) -> dict[int, dict[date, int]]:
     sparks: dict[int, dict[date, int]] = defaultdict(dict)
-    bucket = _bucket_expression(interval)
+    bucket = bucket_expression(interval)
     queryset = daily_rows(access, start, end).filter(repository_id__in=repository_ids)
     key = "bucket" if bucket is not None else "date"
     grouped = (
@@ -270,7 +268,7 @@ def _sparks(
         else queryset.values("repository_id", "date")
     )
     for row in grouped.annotate(views_sum=Sum("views")).values("repository_id", key, "views_sum"):
-        sparks[row["repository_id"]][_as_date(row[key])] = row["views_sum"]
+        sparks[row["repository_id"]][as_date(row[key])] = row["views_sum"]
     return sparks
 
 
@@ -359,123 +357,3 @@ def _raw_figures(*, access: TenantAccess, period: DateRange, previous: DateRange
         previous_peak_unique_views=Max("unique_views", filter=before),
         previous_peak_unique_clones=Max("unique_clones", filter=before),
     )
-
-
-# --- Traffic tables: one row per repository and bucket, paginated in the database ----------------
-
-TABLE_SORTS = {
-    "date": ("bucket", "repository__owner", "repository__name"),
-    "-date": ("-bucket", "repository__owner", "repository__name"),
-    "repo": ("repository__owner", "repository__name", "-bucket"),
-    "-repo": ("-repository__owner", "-repository__name", "-bucket"),
-    "views": ("views_sum", "-bucket"),
-    "-views": ("-views_sum", "-bucket"),
-    "clones": ("clones_sum", "-bucket"),
-    "-clones": ("-clones_sum", "-bucket"),
-}
-
-
-@dataclass(frozen=True)
-class TableRow:
-    repository: str
-    date: date
-    views: int
-    unique_views: int | None
-    clones: int
-    unique_clones: int | None
-    days_covered: int = 1
-    days_expected: int = 1
-    complete: bool = True
-    bucket_days: int = 1
-
-
-def traffic_table_queryset(
-    *,
-    access: TenantAccess,
-    interval: Interval,
-    start: date,
-    end: date,
-    search: str = "",
-    sort: str = "-date",
-    repository_ids: Iterable[int] | None = None,
-) -> QuerySet:
-    """Grouped rows (repository, bucket) with summed counts; only buckets with stored days appear."""
-    daily = daily_rows(access, start, end)
-    if repository_ids is not None:
-        daily = daily.filter(repository_id__in=list(repository_ids))
-    for term in search.split()[:5]:
-        owner, _, name = term.partition("/")
-        daily = (
-            daily.filter(repository__owner__icontains=owner, repository__name__icontains=name)
-            if name
-            else daily.filter(Q(repository__owner__icontains=term) | Q(repository__name__icontains=term))
-        )
-    names = ("repository_id", "repository__owner", "repository__name")
-    bucket = _bucket_expression(interval)
-    if bucket is None:
-        # Day rows are the stored rows themselves: one per repository and day, uniques are GitHub's.
-        grouped = daily.values(*names, "date").annotate(
-            bucket=Min("date"),
-            views_sum=Sum("views"),
-            clones_sum=Sum("clones"),
-            unique_views_max=Max("unique_views"),
-            unique_clones_max=Max("unique_clones"),
-        )
-    else:
-        grouped = (
-            daily.annotate(bucket=bucket)
-            .values(*names, "bucket")
-            .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"), days_covered=Count("id"))
-        )
-    return grouped.order_by(*TABLE_SORTS.get(sort, TABLE_SORTS["-date"]))
-
-
-def traffic_table_rows(
-    *, access: TenantAccess, interval: Interval, start: date, end: date, rows: Iterable[dict]
-) -> list[TableRow]:
-    """Turn grouped rows into TableRows, adding GitHub's weekly uniques for week buckets (1 query).
-
-    Rows carry their coverage of [start, end], and a week the range cuts gets no uniques (GitHub's
-    weekly uniques cover the whole week, its views here only part): the API's rule.
-    """
-    rows = list(rows)
-    weekly: dict[tuple[int, date], tuple[int, int]] = {}
-    if interval == "week" and rows:
-        weeks = {_as_date(row["bucket"]) for row in rows}
-        weekly = {
-            (w["repository_id"], w["week_start"]): (w["unique_views"], w["unique_clones"])
-            for w in WeeklyTraffic.objects.filter(
-                repository__in=access.repositories(),
-                repository_id__in={row["repository_id"] for row in rows},
-                week_start__in=weeks,
-            ).values("repository_id", "week_start", "unique_views", "unique_clones")
-        }
-    result = []
-    for row in rows:
-        bucket = _as_date(row["bucket"])
-        if interval == "day":
-            uniques: tuple[int | None, int | None] = (row["unique_views_max"], row["unique_clones_max"])
-        elif interval == "week":
-            uniques = weekly.get((row["repository_id"], bucket), (None, None))
-        else:
-            uniques = (None, None)
-        expected = bucket_days_in_range(bucket, interval, start, end)
-        whole = expected == bucket_length(bucket, interval)
-        if interval == "week" and not whole:
-            uniques = (None, None)
-        covered = row.get("days_covered", 1)
-        result.append(
-            TableRow(
-                repository=f"{row['repository__owner']}/{row['repository__name']}",
-                date=bucket,
-                views=row["views_sum"],
-                unique_views=uniques[0],
-                clones=row["clones_sum"],
-                unique_clones=uniques[1],
-                days_covered=covered,
-                days_expected=expected,
-                complete=whole and covered >= expected,
-                bucket_days=bucket_length(bucket, interval),
-            )
-        )
-    return result

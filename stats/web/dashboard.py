@@ -17,7 +17,7 @@ from django.urls import reverse
 from common.csv import csv_lines
 from common.errors import ParameterError
 from stats.collection.freshness import tenant_collection_risk
-from stats.traffic import coverage, selectors, snapshot_selectors
+from stats.traffic import coverage, selectors, snapshot_selectors, table_selectors
 from stats.traffic.periods import (
     INTERVALS,
     PERIOD_LABELS,
@@ -252,7 +252,7 @@ def _table_csv(access: TenantAccess, period: DateRange, queryset: Any) -> Iterat
 
 
 def _csv_rows(access: TenantAccess, period: DateRange, chunk: list[dict]) -> Iterator[list[object]]:
-    for row in selectors.traffic_table_rows(
+    for row in table_selectors.traffic_table_rows(
         access=access, interval=period.interval, rows=chunk, start=period.start, end=period.end
     ):
         yield [
@@ -267,12 +267,12 @@ def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = 
     period, error = ui_range(request, access=access, today=today)
     search = request.GET.get("q", "").strip()[:100]
     sort = request.GET.get("sort", "-date")
-    if sort not in selectors.TABLE_SORTS:
+    if sort not in table_selectors.TABLE_SORTS:
         sort = "-date"
     # ?repo=owner/name (repeatable) narrows the table to the chosen repositories.
     chosen = [repo for repo in access.repositories() if repo.full_name.lower() in
               {name.strip().lower() for name in request.GET.getlist("repo")[:50]}] if request.GET.get("repo") else None
-    queryset = selectors.traffic_table_queryset(
+    queryset = table_selectors.traffic_table_queryset(
         access=access, interval=period.interval, start=period.start, end=period.end, search=search, sort=sort,
         repository_ids=[repo.pk for repo in chosen] if chosen is not None else None,
     )
@@ -296,7 +296,7 @@ def traffic_tables(request: HttpRequest, tenant_slug: str, today: date | None = 
     context = {
         **period_context(request, period),
         "error": error,
-        "rows": selectors.traffic_table_rows(
+        "rows": table_selectors.traffic_table_rows(
             access=access, interval=period.interval, rows=page.object_list, start=period.start, end=period.end
         ),
         "page": page,
