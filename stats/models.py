@@ -22,6 +22,8 @@ class DailyTraffic(models.Model):
     objects = tenant_scoped("repository__tenant")
 
     class Meta:
+        verbose_name = "daily traffic"
+        verbose_name_plural = "daily traffic"
         constraints = [models.UniqueConstraint(fields=["repository", "date"], name="daily_unique_repository_date")]
         # The unique constraint's (repository, date) index serves per-repo ranges; this one serves
         # tenant-wide ranges (all repos of a tenant between two dates).
@@ -40,6 +42,8 @@ class WeeklyTraffic(models.Model):
     objects = tenant_scoped("repository__tenant")
 
     class Meta:
+        verbose_name = "weekly traffic"
+        verbose_name_plural = "weekly traffic"
         constraints = [
             models.UniqueConstraint(fields=["repository", "week_start"], name="weekly_unique_repository_week")
         ]
@@ -184,6 +188,8 @@ class RunItem(models.Model):
     objects = tenant_scoped("run__tenant")
 
     class Meta:
+        verbose_name = "run item"
+        verbose_name_plural = "run items"
         constraints = [models.UniqueConstraint(fields=["run", "repository"], name="runitem_unique_run_repository")]
         indexes = [models.Index(fields=["run", "status"], name="runitem_run_status")]
 
@@ -238,6 +244,8 @@ class TenantDailyRollup(models.Model):
     objects = tenant_scoped("tenant")
 
     class Meta:
+        verbose_name = "tenant daily rollup"
+        verbose_name_plural = "tenant daily rollups"
         constraints = [models.UniqueConstraint(fields=["tenant", "date"], name="tenant_rollup_unique_tenant_date")]
 
 
@@ -253,6 +261,8 @@ class RepositoryMonthlyRollup(models.Model):
     objects = tenant_scoped("repository__tenant")
 
     class Meta:
+        verbose_name = "repository monthly rollup"
+        verbose_name_plural = "repository monthly rollups"
         constraints = [
             models.UniqueConstraint(fields=["repository", "month"], name="repository_rollup_unique_repository_month")
         ]
