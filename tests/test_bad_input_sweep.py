@@ -99,6 +99,8 @@ def target(world, fake_github):
         "membership_id": membership.pk,
         "member_id": membership.pk,
         "invitation_id": invitation.pk,
+        "answer": "accept",
+        "token": "not-a-signed-token",
         "credential_id": world.tenant_a.pk,
         "pk": world.repo_a.pk,
         "app_label": "tenants",

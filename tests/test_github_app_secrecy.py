@@ -25,6 +25,9 @@ from stats.collection import services
 from stats.models import CollectionRun, RunItem
 from tenants.app_installations import github_app_installation_set
 
+# Tenant A's repositories are the ones each test sets up: acme/hidden-gem leaves the world.
+pytestmark = pytest.mark.usefixtures("rocket_only")
+
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 FAULTS = {"rocket": "unauthorized", "no-admin": "not_accessible", "broken": "error500"}
 

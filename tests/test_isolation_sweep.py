@@ -247,6 +247,7 @@ def limited_sweep(world, sweep) -> dict[str, object]:
         repository=hidden, date=date(2026, 1, 5), path="/acme/hidden-gem/ROADMAP.md", title="Hidden gem roadmap",
         count=5, uniques=2,
     )
+    rollups_rebuild(tenant_ids=[world.tenant_a.pk])  # rows written outside the collection
     run = CollectionRun.objects.create(
         tenant=world.tenant_a, trigger="schedule", status="failed", repos_total=2, repos_ok=1, repos_failed=1,
         days_stored=5550555, api_requests=7770777, error_summary="acme/hidden-gem: HIDDEN-item-error-marker",
@@ -268,6 +269,7 @@ def limited_sweep(world, sweep) -> dict[str, object]:
         "item_id": hidden_item.pk,
         "membership_id": membership.pk,
         "member_id": membership.pk,
+        "token": "not-a-signed-token",
     }
 
 

@@ -133,7 +133,7 @@ def test_it_refuses_an_unknown_tenant_with_exit_status_2(world):
 
 
 def test_it_builds_rollups_for_existing_data_in_the_migration(world):
-    migration = __import__("stats.migrations.0003_tenant_rollups", fromlist=["rollups_build"])
+    migration = __import__("stats.migrations.0007_tenant_rollups", fromlist=["rollups_build"])
     DailyTraffic.objects.create(repository=world.repo_a, date=DAY, views=5, unique_views=1, clones=2)
     DailyTraffic.objects.create(repository=world.repo_a, date=DAY.replace(day=1), views=3)
     migration.rollups_build(apps, None)

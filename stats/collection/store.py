@@ -76,6 +76,7 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
         item.status = RunItem.Status.SKIPPED if rate_limited else RunItem.Status.FAILED
         item.error, item.error_code = str(error)[:2000], error.code
         repo_fields.update(last_error=item.error, last_error_code=item.error_code)
+    repo_fields.update(_fetched_on(responses=responses, today=fetched.today))
     with transaction.atomic():
         # Write first: on SQLite a transaction that reads, then writes while another process has
         # committed meanwhile fails at once with "database is locked"; one that writes first waits.
@@ -112,7 +113,6 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             ])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
-        _fetched_on_store(repo_id=repo_id, today=today, merged=merged)
         # Dated by the collection day the bodies were stored under, not by the clock: a run crossing
         # midnight must not make tomorrow's snapshot look already stored.
         etag_time = now if now.astimezone(UTC).date() == today else datetime.combine(today, day_time.max, tzinfo=UTC)
@@ -135,10 +135,9 @@ _GROUP_ENDPOINTS = {
 }
 
 
-def _fetched_on_store(*, repo_id: int, today: date, merged: set[str]) -> None:
-    done = {name: today for name, endpoints in _GROUP_ENDPOINTS.items() if all(ep in merged for ep in endpoints)}
-    if done:
-        Repository.objects.filter(pk=repo_id).update(**done)
+def _fetched_on(*, responses: dict[str, ApiResponse], today: date) -> dict[str, date]:
+    """The groups whose every endpoint answered (the store merges each of them): fetched today."""
+    return {name: today for name, endpoints in _GROUP_ENDPOINTS.items() if all(ep in responses for ep in endpoints)}
 
 
 def _window_counts(
