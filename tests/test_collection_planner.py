@@ -44,7 +44,8 @@ def test_it_puts_never_collected_repositories_first_and_cuts_at_the_budget():
     never = state(99, "acme/zzz-new")
     plan = collection_plan(states=[*collected, never], today=TODAY, budget=2 * REQUESTS_PER_REPOSITORY)
     assert plan.repositories[0].full_name == "acme/zzz-new"
-    assert plan.repositories[0].groups == ALL_GROUPS
+    # What GitHub forgets first comes first; its metadata (nothing lost by waiting) is no more urgent than others'.
+    assert {Group.DAY_SERIES, Group.WEEK_SERIES, Group.POPULAR} <= set(plan.repositories[0].groups)
     assert plan.requests_planned <= 2 * REQUESTS_PER_REPOSITORY
     assert plan.mode is Mode.LOSSLESS
 
@@ -88,6 +89,15 @@ def test_it_keeps_week_completeness_across_month_and_year_boundaries(last, today
     # Fetching on `today` stores the week that started on `last`'s Monday: it is whole on that day.
     monday = last - timedelta(days=last.weekday())
     assert monday + timedelta(days=7) <= today <= monday + timedelta(days=13)
+
+
+def test_it_fetches_a_new_repositorys_day_series_before_anything_else():
+    never = [state(n, f"acme/new{n}") for n in range(3)]
+    plan = collection_plan(states=never, today=TODAY, budget=6)
+    # Three day series (2 requests each) before any referrer snapshot, week or metadata.
+    assert [(p.full_name, p.groups) for p in plan.repositories] == [
+        (f"acme/new{n}", (Group.DAY_SERIES,)) for n in range(3)
+    ]
 
 
 def test_it_orders_at_risk_work_by_the_deadline_of_the_oldest_unstored_bucket():

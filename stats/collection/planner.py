@@ -122,8 +122,11 @@ def _monday(day: date) -> date:
 def group_due(group: Group, last: date | None, today: date) -> GroupDue:
     """How urgent one group of one repository is today."""
     if last is None:
-        # Never fetched: the oldest day GitHub serves falls out today; a complete week is whole until Sunday.
-        slack = (_monday(today) + timedelta(days=6) - today).days if group is Group.WEEK_SERIES else 0
+        # Never fetched: the oldest day GitHub serves falls out today (the day series first, then the
+        # referrer snapshot); a complete week is whole until Sunday; metadata loses nothing by waiting.
+        if group is Group.METADATA:
+            return GroupDue(group, DAY_SERIES_KEEP_DAYS + 1, at_risk=False, age=None)
+        slack = {Group.DAY_SERIES: 0, Group.POPULAR: 1}.get(group, (_monday(today) + timedelta(days=6) - today).days)
         return GroupDue(group, slack, at_risk=True, age=None)
     age = (today - last).days
     if group is Group.DAY_SERIES:
