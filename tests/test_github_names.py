@@ -9,7 +9,7 @@ from repos import services
 from repos.models import Repository
 from stats.models import CollectionRun, RunItem
 from tests.collection_support import give_token
-from tests.test_collection import DAY, collect
+from tests.test_collection_services import DAY, collect
 
 BAD_NAMES = ["acme/rocket/extra", "acme/..", "acme/a b", "ac me/rocket", "acme/rocket\n", "acme/<script>", "acme/"]
 

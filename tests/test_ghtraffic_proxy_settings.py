@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_settings import settings_in_subprocess
+from .test_ghtraffic_settings import settings_in_subprocess
 
 PRODUCTION = {
     "DEBUG": "false",
