@@ -168,7 +168,8 @@ def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
                     )
         last_collected = datetime.combine(today, time(0, 5), tzinfo=UTC)
         Repository.objects.filter(pk=repository.pk).update(
-            last_collected_at=last_collected, last_success_at=last_collected
+            last_collected_at=last_collected, last_success_at=last_collected, metadata_fetched_on=today,
+            day_series_fetched_on=today, week_series_fetched_on=today, popular_fetched_on=today,
         )
         for week_start, rows in weeks.items():
             # Weekly uniques are de-duplicated: at least the busiest day, well below the plain sum.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from stats.collection import planner
-from stats.collection.runs import repository_states
+from stats.collection.runs import PLANNED_TRIGGERS, repository_states
 from stats.models import CollectionRun
 from tenants.access import TenantAccess
 
@@ -58,7 +58,10 @@ def capacity_overview(*, access: TenantAccess, today: date, limit: int = 200) ->
         CollectionRun.objects.filter(tenant=access.tenant, rate_limit_limit__isnull=False)
         .order_by("-created").first()
     )
-    planned = CollectionRun.objects.filter(tenant=access.tenant).exclude(plan_mode="").order_by("-created").first()
+    planned = (
+        CollectionRun.objects.filter(tenant=access.tenant, trigger__in=PLANNED_TRIGGERS)
+        .exclude(plan_mode="").order_by("-created").first()
+    )
     states = repository_states(repositories[:limit])
     rows = [
         RepositoryCapacity(

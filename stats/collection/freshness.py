@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from repos.models import Repository
 from repos.selectors import days_before_github_forgets
+from stats.collection.runs import PLANNED_TRIGGERS
 from stats.models import CollectionRun, RunItem
 from tenants.access import TenantAccess
 from tenants.models import Tenant
@@ -91,7 +92,9 @@ def _last_run_failed(tenant: Tenant) -> bool:
 def _over_capacity(tenant: Tenant) -> str:
     """The summary of the latest planned run when it left at-risk work out for lack of budget."""
     last = (
-        CollectionRun.objects.filter(tenant=tenant).exclude(plan_mode="").order_by("-created")
+        # Only runs that planned within the budget: a person's run fetches everything whatever it costs.
+        CollectionRun.objects.filter(tenant=tenant, trigger__in=PLANNED_TRIGGERS).exclude(plan_mode="")
+        .order_by("-created")
         .values_list("plan_mode", "plan_summary").first()
     )
     if last is None or last[0] != "over_capacity":

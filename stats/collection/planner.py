@@ -104,7 +104,7 @@ class Plan:
         budget = "unknown" if self.budget is None else str(self.budget)
         text = (f"plan: {self.mode.value}; {self.requests_planned} requests planned for "
                 f"{len(self.repositories)} repositories (budget {budget}; freshness needs "
-                f"{self.requests_for_freshness}, the lossless floor {self.requests_for_floor})")
+                f"{self.requests_for_freshness}, what is at risk now {self.requests_for_floor})")
         if self.left_at_risk:
             names = ", ".join(
                 f"{name} ({group.value}, {slack} days left)" for name, group, slack in self.left_at_risk[:10]
