@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from repos.github import ErrorCode
@@ -38,6 +39,14 @@ def days_before_github_forgets(*, repository: Repository, today: date) -> int | 
 
 def repository_list(*, access: TenantAccess) -> QuerySet[Repository]:
     return access.repositories().order_by("owner", "name")
+
+
+def repository_get_or_404(*, access: TenantAccess, owner: str, name: str) -> Repository:
+    """The visible repository called owner/name, or Http404 (another tenant's, hidden or unknown alike)."""
+    repository = repository_for(access=access, owner=owner, name=name)
+    if repository is None:
+        raise Http404("No such repository")
+    return repository
 
 
 def repository_for(*, access: TenantAccess, owner: str, name: str) -> Repository | None:

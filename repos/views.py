@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,7 +17,7 @@ from repos.selectors import (
     days_before_github_forgets,
     installation_repositories_offered,
     repository_fix_hint,
-    repository_for,
+    repository_get_or_404,
     repository_list,
     today_utc,
 )
@@ -32,10 +32,7 @@ def _access(request: HttpRequest) -> TenantAccess:
 
 
 def _repository(request: HttpRequest, owner: str, name: str) -> Repository:
-    repository = repository_for(access=_access(request), owner=owner, name=name)
-    if repository is None:
-        raise Http404("No such repository")
-    return repository
+    return repository_get_or_404(access=_access(request), owner=owner, name=name)
 
 
 def _list_url(tenant_slug: str) -> str:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from repos.models import Repository
-from repos.selectors import days_before_github_forgets, repository_fix_hint, repository_for
+from repos.selectors import days_before_github_forgets, repository_fix_hint, repository_get_or_404
 from stats.traffic import coverage, selectors, snapshot_selectors
 from stats.traffic.periods import today_utc
 from stats.traffic.snapshot_selectors import CoverageDay, MetricsPoint
@@ -24,10 +24,7 @@ def _access(request: HttpRequest) -> TenantAccess:
 
 
 def _repository(request: HttpRequest, owner: str, name: str) -> Repository:
-    repository = repository_for(access=_access(request), owner=owner, name=name)
-    if repository is None:
-        raise Http404("No such repository")
-    return repository
+    return repository_get_or_404(access=_access(request), owner=owner, name=name)
 
 
 @dataclass(frozen=True)
