@@ -144,3 +144,22 @@ def test_it_reads_the_dates_the_pages_write_and_keeps_the_interval_across_period
     ).context["chart"]
     assert cut["complete"] == [False, True]
     assert cut["notes"] == ["only 5 of 7 days in the range · 5 of 5 repository-days collected", ""]
+
+
+def test_it_reads_whole_tenant_coverage_from_the_rollups_exactly_as_from_the_rows(world):
+    from stats.traffic import coverage
+
+    other = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="zeppelin")
+    fill(world.repo_a, MONDAY, 20)
+    fill(other, MONDAY, 20, skip=(3, 4, 11))
+    third = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="airship")
+    fill(third, MONDAY, 20, skip=tuple(range(0, 20, 2)))
+    access = TenantAccess.full(world.tenant_a)
+    ids = list(Repository.objects.filter(tenant=world.tenant_a).values_list("pk", flat=True))
+    for interval in ("day", "week", "month"):
+        args = {"access": access, "interval": interval, "start": MONDAY, "end": MONDAY + timedelta(days=25)}
+        from_rollups = coverage.tenant_traffic_with_coverage(**args)  # the whole tenant: rollup path
+        from_rows = coverage.tenant_traffic_with_coverage(**args, repository_ids=ids)  # the same set, raw rows
+        assert [(p.days_covered, p.days_expected, p.complete) for p in from_rollups] == [
+            (p.days_covered, p.days_expected, p.complete) for p in from_rows
+        ], interval

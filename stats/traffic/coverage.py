@@ -19,6 +19,7 @@ from datetime import date
 from django.db.models import Count
 
 from repos.models import Repository
+from stats.traffic import rollup_selectors
 from stats.traffic.periods import Interval, bucket_days_in_range, bucket_length, bucket_start, bucket_starts
 from stats.traffic.selectors import TrafficPoint, daily_rows, repository_traffic_series, tenant_traffic_series
 from tenants.access import TenantAccess
@@ -113,8 +114,16 @@ def tenant_traffic_with_coverage(
     """tenant_traffic_series with coverage counted in repository-days of the followed repositories."""
     ids = None if repository_ids is None else list(repository_ids)
     points = tenant_traffic_series(access=access, interval=interval, start=start, end=end, repository_ids=ids)
-    followed = followed_repository_ids(access=access, repository_ids=ids)
-    per_day = repositories_covered_per_day(access=access, start=start, end=end, repository_ids=followed)
+    visible = access.repositories()
+    if ids is not None:
+        visible = visible.filter(pk__in=ids)
+    states = list(visible.values_list("pk", "active"))
+    followed = [pk for pk, active in states if active]
+    if ids is None and not access.is_limited and len(followed) == len(states):
+        # The whole tenant, every repository followed: the rollup's per-day count is exactly this (no scan).
+        per_day = rollup_selectors.tenant_repos_covered(access=access, start=start, end=end)
+    else:
+        per_day = repositories_covered_per_day(access=access, start=start, end=end, repository_ids=followed)
     coverage = bucket_coverage(
         covered_per_day=per_day, repositories=len(followed), interval=interval, start=start, end=end
     )
