@@ -180,7 +180,7 @@ def test_it_connects_to_the_address_it_checked_not_to_a_second_answer(world, dns
     assert fake_github.request_count() == 1
 
 
-def test_the_tenant_client_guards_only_override_urls(world, settings, fake_github):
+def test_it_guards_only_override_urls_in_the_tenant_client(world, settings, fake_github):
     github_credential_set(tenant=world.tenant_a, token="ghp_x_1234")
     with github_client_for_tenant(tenant=world.tenant_a) as client:
         assert client.session.get_adapter(client.base_url).__class__.__name__ == "HTTPAdapter"

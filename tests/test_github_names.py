@@ -76,7 +76,7 @@ def test_it_splits_only_names_github_could_send(name):
     assert services.split_full_name("Acme-1/rocket.js_v2") == ("Acme-1", "rocket.js_v2")
 
 
-def test_the_store_refuses_a_bad_name_even_when_the_fetch_let_it_through(gh, world, monkeypatch):
+def test_it_refuses_a_bad_name_in_the_store_even_when_the_fetch_let_it_through(gh, world, monkeypatch):
     from stats.collection import fetch
 
     monkeypatch.setattr(fetch, "split_full_name", lambda full_name: ("", ""))

@@ -42,7 +42,8 @@ def repository_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> Non
     try:
         _repo_store(item=item, fetched=fetched, now=now)
     except RepositoryNameInvalid as exc:
-        item_fail(item=item, status=RunItem.Status.FAILED, error=f"GitHub sent an invalid name: {exc}", now=now)
+        item_fail(item=item, status=RunItem.Status.FAILED, error=f"GitHub sent an invalid name: {exc}",
+                  code=ErrorCode.BAD_RESPONSE, now=now)
     except IntegrityError as exc:
         if fetched.full_name.lower() == fetched.target.full_name.lower():
             raise_as, code = f"database error while storing: {type(exc).__name__}: {exc}", ErrorCode.STORE_FAILED
