@@ -20,76 +20,29 @@ import random
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from http.server import ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from devtools.fake_github_app import FakeGitHubApp
-
-DOC_URL = "https://docs.github.com/rest"
-REFERRER_NAMES = (
-    "Google", "github.com", "stackoverflow.com", "news.ycombinator.com", "reddit.com", "duckduckgo.com",
-    "bing.com", "t.co", "dev.to", "medium.com", "linkedin.com", "yandex.ru",
+from devtools.fake_github_app import FakeGitHubApp
+from devtools.fake_github_http import GitHubHandler
+from devtools.fake_github_types import (  # re-exported: tests and benchmarks import them from here
+    DOC_URL,
+    FAULT_KINDS,
+    PATH_SUFFIXES,
+    REFERRER_NAMES,
+    TRAFFIC_ENDPOINTS,
+    FakeRepo,
+    FakeRequest,
+    Fault,
+    TokenBudget,
 )
-PATH_SUFFIXES = (
-    "", "/blob/main/README.md", "/issues", "/pulls", "/releases", "/tree/main/docs", "/blob/main/LICENSE",
-    "/actions", "/wiki", "/tree/main/src", "/blob/main/CHANGELOG.md", "/discussions",
-)
-FAULT_KINDS = frozenset({
-    "latency", "error500", "timeout", "no_push_access", "not_accessible", "not_found", "unauthorized",
-    "malformed", "truncated", "secondary_rate_limit",
-})
-TRAFFIC_ENDPOINTS = ("views", "clones", "referrers", "paths")
 
-
-@dataclass
-class Fault:
-    kind: str
-    times: int | None = None  # None: forever
-    endpoint: str | None = None  # "repo", "views", "clones", "referrers", "paths" or None for all
-    seconds: float = 0.0
-
-
-@dataclass
-class FakeRepo:
-    full_name: str
-    github_id: int
-    seed: int
-    visitors: int  # mean distinct visitors per day (views); clones use a fifth
-    private: bool = False
-    faults: list[Fault] = field(default_factory=list)
-    # The repository body stays the same from day to day (a quiet repository): its ETag does too.
-    static_body: bool = False
-    # The full_name its bodies (repository, lists) show, when not its real one: a name GitHub would
-    # never send, to test that the collector validates what it is told.
-    reported_name: str | None = None
-
-    @property
-    def owner(self) -> str:
-        return self.full_name.split("/", 1)[0]
-
-    @property
-    def name(self) -> str:
-        return self.full_name.split("/", 1)[1]
-
-
-@dataclass(frozen=True)
-class FakeRequest:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    status: int
-
-
-@dataclass
-class TokenBudget:
-    limit: int = 5000
-    remaining: int = 5000
-    reset: int = 0
+__all__ = [
+    "DOC_URL", "FAULT_KINDS", "PATH_SUFFIXES", "REFERRER_NAMES", "TRAFFIC_ENDPOINTS", "FakeGitHub", "FakeRepo",
+    "FakeRequest", "Fault", "TokenBudget",
+]
 
 
 @lru_cache(maxsize=100_000)
@@ -145,8 +98,6 @@ class FakeGitHub:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeGitHub:
-        from devtools.fake_github_http import GitHubHandler
-
         fake = self
 
         class Handler(GitHubHandler):
@@ -184,8 +135,6 @@ class FakeGitHub:
 
     def enable_app(self, **options: Any) -> FakeGitHubApp:
         """Serve the GitHub App endpoints too (`devtools.fake_github_app`)."""
-        from devtools.fake_github_app import FakeGitHubApp
-
         self.app = FakeGitHubApp(self, **options)
         return self.app
 

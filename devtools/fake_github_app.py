@@ -27,7 +27,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from devtools.fake_github import DOC_URL, TokenBudget
+from devtools.fake_github_types import DOC_URL, TokenBudget
 
 if TYPE_CHECKING:
     from devtools.fake_github import FakeGitHub

@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from devtools.fake_github import DOC_URL, FakeRepo, FakeRequest
+from devtools.fake_github_app import handle_app_request
+from devtools.fake_github_types import DOC_URL, FakeRepo, FakeRequest
 
 if TYPE_CHECKING:
     from devtools.fake_github import FakeGitHub
@@ -45,8 +46,6 @@ class GitHubHandler(BaseHTTPRequestHandler):
             gh.in_flight_change(-1)
 
     def do_POST(self) -> None:
-        from devtools.fake_github_app import handle_app_request
-
         self._split = urlsplit(self.path)
         self._query = {}
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -66,7 +65,6 @@ class GitHubHandler(BaseHTTPRequestHandler):
         token = self._bearer()
         path = split.path.rstrip("/") or "/"
         if path.startswith("/app/"):
-            from devtools.fake_github_app import handle_app_request
 
             handle_app_request(self, "GET", path, token)
             return
