@@ -151,7 +151,7 @@ class FakeGitHub:
 
     def add_repo(
         self, full_name: str, *, github_id: int | None = None, visitors: int = 40, private: bool = False,
-        static_body: bool = False,
+        static_body: bool = False, fork: bool = False, archived: bool = False,
     ) -> FakeRepo:
         with self._lock:
             if github_id is None:
@@ -160,6 +160,7 @@ class FakeGitHub:
             repo = FakeRepo(
                 full_name=full_name, github_id=github_id, seed=zlib.crc32(full_name.lower().encode()),
                 visitors=max(0, visitors), private=private, static_body=static_body,
+                fork=fork, archived=archived,
             )
             self.repos[full_name.lower()] = repo
         return repo
@@ -298,8 +299,8 @@ class FakeGitHub:
             "full_name": shown,
             "owner": {"login": owner, "id": repo.seed % 100_000, "type": "Organization"},
             "private": repo.private,
-            "fork": False,
-            "archived": False,
+            "fork": repo.fork,
+            "archived": repo.archived,
             "html_url": f"https://github.com/{repo.full_name}",
             "stargazers_count": repo.seed % 500 + age // 7,
             "watchers_count": repo.seed % 500 + age // 7,

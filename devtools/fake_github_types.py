@@ -35,6 +35,8 @@ class FakeRepo:
     seed: int
     visitors: int  # mean distinct visitors per day (views); clones use a fifth
     private: bool = False
+    fork: bool = False
+    archived: bool = False
     faults: list[Fault] = field(default_factory=list)
     # The repository body stays the same from day to day (a quiet repository): its ETag does too.
     static_body: bool = False

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from repos.follow_filters import skipped_summary
 from repos.github_app import app_configured, installation_tokens
 from repos.install_state import InstallStateInvalid, install_state_consume, install_state_create
 from repos.installations import (
@@ -35,6 +36,8 @@ def _sync_summary(result: SyncResult) -> str:
         parts.append(f"{len(result.deactivated)} deactivated")
     if result.renamed:
         parts.append(f"{len(result.renamed)} renamed")
+    if result.skipped:
+        parts.append(f"{skipped_summary(result.skipped)} (follow filter)")
     if result.offered:
         parts.append(f"{result.offered} offered on the repositories page")
     return ", ".join(parts) or "repositories already in step"

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 
+from repos.follow_filters import FollowFilterInvalid, patterns_parse
 from repos.services import RepositoryNameInvalid, parse_full_name
 
 
@@ -34,3 +35,23 @@ class RepositoryImportForm(forms.Form):
         if org and not re.match(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$", org):
             raise forms.ValidationError("not a GitHub organization name")
         return org
+
+
+class FollowFilterForm(forms.Form):
+    include_forks = forms.BooleanField(label="Follow forks", required=False, initial=True)
+    include_archived = forms.BooleanField(label="Follow archived repositories", required=False, initial=True)
+    include_private = forms.BooleanField(label="Follow private repositories", required=False, initial=True)
+    patterns = forms.CharField(
+        label="Name patterns", required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "placeholder": "docs-*\n!sandbox-*"}),
+        help_text="One glob per line (* ? [abc]), case-insensitive; `!` excludes. Without `/` a pattern matches the "
+        "repository name, with `/` owner/name. Followed: no include pattern given or any include pattern matches, "
+        "and no exclude pattern matches.",
+    )
+
+    def clean_patterns(self) -> str:
+        try:
+            patterns_parse(self.cleaned_data["patterns"])
+        except FollowFilterInvalid as error:
+            raise forms.ValidationError(str(error)) from None
+        return self.cleaned_data["patterns"]

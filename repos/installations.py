@@ -15,6 +15,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from repos.clients import CredentialError, github_client_for_tenant, installation_revoked_message
+from repos.follow_filters import (
+    FilterDecision,
+    follow_filter_allows,
+    follow_filter_needs_flags,
+    follow_filter_of,
+)
 from repos.github import GitHubError, RepoInfo
 from repos.github_app import (
     MSG_NOT_CONFIGURED,
@@ -55,6 +61,8 @@ class SyncResult:
     followed: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     renamed: list[str] = field(default_factory=list)
+    # Not followed because of the tenant's follow filter (they stay offered on the repositories page).
+    skipped: list[tuple[str, FilterDecision]] = field(default_factory=list)
     offered: int = 0
 
 
@@ -115,29 +123,32 @@ def installation_repositories_sync(*, tenant: Tenant) -> SyncResult:
 @transaction.atomic
 def _repositories_apply(
     *, installation: GitHubAppInstallation, granted: Iterable[RepoInfo], removed: Iterable[int] = (),
-    complete: bool = False,
+    complete: bool = False, flags_known: bool = True,
 ) -> SyncResult:
     """Record what the installation was granted (`complete`: this is all of it) and follow, rename or
-    deactivate the tenant's repositories to match."""
+    deactivate the tenant's repositories to match. New follows pass the tenant's follow filter;
+    `flags_known` False: `granted` lacks fork/archived (a webhook payload that could not be completed)."""
     tenant = installation.tenant
     granted = list(granted)
     known = {row.github_id: row for row in InstallationRepository.objects.filter(tenant=tenant)}
+    follow_filter = follow_filter_of(tenant=tenant) if installation.follow_all else None
+    unchecked = not flags_known and follow_filter_needs_flags(follow_filter)
     removed_ids = set(removed)
     if complete:
         removed_ids |= set(known) - {info.github_id for info in granted}
     result = SyncResult()
     for info in granted:
-        row = known.get(info.github_id)
-        if row is None:
-            InstallationRepository.objects.create(
-                tenant=tenant, github_id=info.github_id, owner=info.owner, name=info.name
-            )
-        elif (row.owner, row.name) != (info.owner, info.name):
-            row.owner, row.name = info.owner, info.name
-            row.save(update_fields=["owner", "name"])
+        _offered_record(tenant=tenant, row=known.get(info.github_id), info=info, flags_known=flags_known)
         repository = _repository_rename(tenant=tenant, info=info, result=result)
         if not installation.follow_all:
             continue
+        if repository is None or (not repository.active and info.github_id not in known):
+            decision = (
+                FilterDecision(False, "unchecked") if unchecked else follow_filter_allows(follow_filter, info)
+            )
+            if not decision.allowed:
+                result.skipped.append((info.full_name, decision))
+                continue
         if repository is None:
             repository = _follow(tenant=tenant, info=info)
             if repository is not None:
@@ -155,6 +166,22 @@ def _repositories_apply(
             result.deactivated.append(repository.full_name)
     result.offered = _offered_count(tenant=tenant)
     return result
+
+
+def _offered_record(
+    *, tenant: Tenant, row: InstallationRepository | None, info: RepoInfo, flags_known: bool
+) -> None:
+    flags = {"private": info.private, **({"fork": info.fork, "archived": info.archived} if flags_known else {})}
+    if row is None:
+        InstallationRepository.objects.create(
+            tenant=tenant, github_id=info.github_id, owner=info.owner, name=info.name, **flags
+        )
+        return
+    values = {"owner": info.owner, "name": info.name, **flags}
+    if any(getattr(row, key) != value for key, value in values.items()):
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.save(update_fields=list(values))
 
 
 def _repository_rename(*, tenant: Tenant, info: RepoInfo, result: SyncResult) -> Repository | None:
@@ -207,7 +234,33 @@ def _repo_info(entry: Any) -> RepoInfo:
     owner, name = full_name.split("/", 1)
     if not owner or not name or owner == "None" or name == "None":
         raise WebhookPayloadError("a repository without a name")
-    return RepoInfo(github_id=entry["id"], owner=owner, name=name, archived=bool(entry.get("archived", False)))
+    return RepoInfo(
+        github_id=entry["id"], owner=owner, name=name, archived=bool(entry.get("archived", False)),
+        private=bool(entry.get("private", False)), fork=bool(entry.get("fork", False)),
+    )
+
+
+def _with_flags(*, installation: GitHubAppInstallation, added: list[RepoInfo]) -> tuple[list[RepoInfo], bool]:
+    """installation_repositories payloads carry `private` but not `fork`/`archived`: when the follow
+    filter needs them, take them from the installation's listing (one paginated request).
+    Returns the repositories and whether their flags are known."""
+    if not added:
+        return added, True
+    if not follow_filter_needs_flags(follow_filter_of(tenant=installation.tenant)):
+        return added, False
+    try:
+        with github_client_for_tenant(tenant=installation.tenant) as client:
+            listed = {info.github_id: info for info in client.list_installation_repositories()}
+    except (CredentialError, GitHubError) as exc:
+        logger.warning("could not list installation %s to check fork/archived: %s", installation.installation_id, exc)
+        return added, False
+    if any(info.github_id not in listed for info in added):
+        return added, False
+    return [
+        RepoInfo(github_id=info.github_id, owner=info.owner, name=info.name, private=listed[info.github_id].private,
+                 archived=listed[info.github_id].archived, fork=listed[info.github_id].fork)
+        for info in added
+    ], True
 
 
 def _repo_list(payload: dict[str, Any], key: str) -> list[RepoInfo]:
@@ -239,10 +292,15 @@ def installation_event_handle(*, event: str, payload: dict[str, Any]) -> str:
             return f"installation {action}ed"
         return f"installation {action}: nothing to do"
     if event == "installation_repositories":
-        added = _repo_list(payload, "repositories_added")
+        added, flags_known = _with_flags(installation=installation, added=_repo_list(payload, "repositories_added"))
         removed = [info.github_id for info in _repo_list(payload, "repositories_removed")]
-        result = _repositories_apply(installation=installation, granted=added, removed=removed)
-        return f"followed {len(result.followed)}, deactivated {len(result.deactivated)}, offered {result.offered}"
+        result = _repositories_apply(
+            installation=installation, granted=added, removed=removed, flags_known=flags_known
+        )
+        return (
+            f"followed {len(result.followed)}, deactivated {len(result.deactivated)}, "
+            f"skipped {len(result.skipped)} by the follow filter, offered {result.offered}"
+        )
     if event == "repository":
         info = _repo_info(payload.get("repository"))
         if action in ("renamed", "transferred", "unarchived"):

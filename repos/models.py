@@ -72,6 +72,10 @@ class InstallationRepository(models.Model):
     github_id = models.BigIntegerField()
     owner = models.CharField(max_length=100)
     name = models.CharField(max_length=100)
+    # As GitHub listed them, for the follow filter's preview (a webhook payload may lack fork/archived).
+    fork = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    private = models.BooleanField(default=False)
 
     objects = tenant_scoped("tenant")
 
@@ -104,3 +108,26 @@ class GitHubDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.delivery_id
+
+
+class FollowFilter(models.Model):
+    """Which repositories a tenant follows when it imports from GitHub or follows its App installation
+    (sync and webhook additions): repos.follow_filters.follow_filter_allows() is the one place it is read.
+    Following a repository by name, or one offered by the installation, is never filtered; changing the
+    filter never unfollows a repository."""
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="follow_filter")
+    include_forks = models.BooleanField(default=True)
+    include_archived = models.BooleanField(default=True)
+    include_private = models.BooleanField(default=True)
+    # One fnmatch-style glob per line (`docs-*`, `acme/*`); a line starting with `!` excludes.
+    patterns = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = tenant_scoped("tenant")
+
+    class Meta:
+        verbose_name = "follow filter"
+
+    def __str__(self) -> str:
+        return f"follow filter of {self.tenant_id}"

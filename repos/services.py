@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
 from repos.clients import CredentialError, github_client_for_tenant
-from repos.github import GitHubError
+from repos.follow_filters import FilterDecision, follow_filter_allows, follow_filter_of, skipped_summary
+from repos.github import GitHubError, RepoInfo
 from repos.models import InstallationRepository, Repository
 from tenants.models import Tenant
 from tenants.selectors import github_app_installation_of
@@ -71,32 +72,63 @@ class ImportResult:
     added: list[str]
     existing: int
     reactivated: list[str]
+    # Left out by the tenant's follow filter (repos.follow_filters), with why.
+    skipped: list[tuple[str, FilterDecision]] = field(default_factory=list)
+
+    @property
+    def skipped_summary(self) -> str:
+        return skipped_summary(self.skipped)
+
+
+def _as_info(entry: RepoInfo | tuple[str, int | None]) -> RepoInfo | None:
+    if isinstance(entry, RepoInfo):
+        full_name, github_id = entry.full_name, entry.github_id
+    else:
+        full_name, github_id = entry
+    try:
+        owner, name = parse_full_name(full_name)
+    except RepositoryNameInvalid:
+        return None
+    if isinstance(entry, RepoInfo):
+        return RepoInfo(github_id=github_id, owner=owner, name=name, private=entry.private,
+                        archived=entry.archived, fork=entry.fork)
+    return RepoInfo(github_id=github_id or 0, owner=owner, name=name)
 
 
 @transaction.atomic
-def repositories_import(*, tenant: Tenant, repositories: Iterable[tuple[str, int | None]]) -> ImportResult:
-    """Follow every (full_name, github_id) not followed yet; inactive ones are switched back on."""
+def repositories_import(
+    *, tenant: Tenant, repositories: Iterable[RepoInfo | tuple[str, int | None]]
+) -> ImportResult:
+    """Follow every repository GitHub listed and the tenant's follow filter allows, not followed yet;
+    inactive ones are switched back on. Already followed ones are left as they are, whatever the filter."""
     known = {repo.full_name.lower(): repo for repo in Repository.objects.filter(tenant=tenant)}
+    follow_filter = follow_filter_of(tenant=tenant)
     added: list[str] = []
     reactivated: list[str] = []
+    skipped: list[tuple[str, FilterDecision]] = []
     existing = 0
-    for full_name, github_id in repositories:
-        try:
-            owner, name = parse_full_name(full_name)
-        except RepositoryNameInvalid:
+    for entry in repositories:
+        info = _as_info(entry)
+        if info is None:
             continue
+        owner, name, github_id = info.owner, info.name, info.github_id or None
         current = known.get(f"{owner}/{name}".lower())
+        if current is not None and current.active:
+            existing += 1
+            continue
+        decision = follow_filter_allows(follow_filter, info)
+        if not decision.allowed:
+            skipped.append((info.full_name, decision))
+            continue
         if current is None:
             current = Repository.objects.create(tenant=tenant, owner=owner, name=name, github_id=github_id)
             known[current.full_name.lower()] = current
             added.append(current.full_name)
-        elif not current.active:
+        else:
             current.active = True
             current.save(update_fields=["active"])
             reactivated.append(current.full_name)
-        else:
-            existing += 1
-    return ImportResult(added=added, existing=existing, reactivated=reactivated)
+    return ImportResult(added=added, existing=existing, reactivated=reactivated, skipped=skipped)
 
 
 def repository_set_active(*, repository: Repository, active: bool) -> Repository:
@@ -114,8 +146,9 @@ class ImportUnavailable(Exception):
     """The repository list cannot be fetched (no credential, GitHub error); the message says what to do."""
 
 
-def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple[str, int | None]]:
-    """(full_name, github_id) of every repository the tenant's token can access (or the org's), all pages."""
+def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[RepoInfo]:
+    """Every repository the tenant's token can access (or the org's), all pages, with GitHub's
+    fork/archived/private flags (the follow filter reads them)."""
     try:
         with github_client_for_tenant(tenant=tenant) as client:
             if github_app_installation_of(tenant=tenant) is not None:
@@ -129,4 +162,4 @@ def github_repositories(*, tenant: Tenant, org: str | None = None) -> list[tuple
     except GitHubError as error:
         raise ImportUnavailable(f"GitHub did not list the repositories: {error}") from None
     # Names come from GitHub, i.e. from outside: one that could not be routed is left out, not stored.
-    return [(info.full_name, info.github_id) for info in found if repository_name_valid(info.owner, info.name)]
+    return [info for info in found if repository_name_valid(info.owner, info.name)]

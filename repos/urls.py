@@ -1,11 +1,12 @@
 from django.urls import URLPattern, URLResolver, path
 
-from repos import app_views, views
+from repos import app_views, filter_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("repos/", views.repository_settings, name="repo-list"),
     path("repos/add/", views.repository_add, name="repo-add"),
     path("repos/import/", views.repository_import, name="repo-import"),
+    path("repos/follow-filter/", filter_views.follow_filter_settings, name="repo-follow-filter"),
     path("repos/installation/sync/", app_views.github_app_sync, name="repo-installation-sync"),
     path("repos/<str:owner>/<str:name>/active/", views.repository_toggle, name="repo-toggle"),
     path("repos/<str:owner>/<str:name>/remove/", views.repository_remove, name="repo-remove"),

@@ -102,7 +102,9 @@ def repository_import(request: HttpRequest, tenant_slug: str) -> HttpResponse:
         request,
         f"Imported {len(result.added)} new repositories"
         + (f", switched {len(result.reactivated)} back on" if result.reactivated else "")
-        + f"; {result.existing} were already followed.",
+        + f"; {result.existing} were already followed"
+        + (f"; {result.skipped_summary} (follow filter)" if result.skipped else "")
+        + ".",
     )
     return redirect(_list_url(tenant_slug))
 
