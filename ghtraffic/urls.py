@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from ghtraffic import health
 from ghtraffic.api_root import APIRootView
 from repos import app_views, webhooks
+from stats.web import badges
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -25,6 +26,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("hooks/github/", webhooks.github_app_webhook, name="github-app-hook"),
     path("hooks/", include("stats.collection.urls")),
+    # Public badges (no login, outside /t/<slug>/): the token is the credential.
+    path("badge/<slug:token>/<slug:metric>.svg", badges.badge_image, name="badge-svg"),
+    path("badge/<slug:token>/<slug:metric>.json", badges.badge_endpoint, name="badge-json"),
     path("github-app/setup/", app_views.github_app_setup, name="github-app-setup"),
     path("", include("tenants.urls")),
     path("t/<slug:tenant_slug>/", include("repos.urls")),

@@ -7,6 +7,7 @@ Unique counts are GitHub's own per bucket: they are never summed across days or 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from tenants.scoping import tenant_scoped
@@ -267,3 +268,36 @@ class RepositoryMonthlyRollup(models.Model):
             models.UniqueConstraint(fields=["repository", "month"], name="repository_rollup_unique_repository_month")
         ]
         indexes = [models.Index(fields=["month", "repository"], name="repository_rollup_month_repo")]
+
+
+class Badge(models.Model):
+    """An opt-in public badge of one repository (stats.badges): served at /badge/<token>/<metric>.svg|.json
+    to anyone with the unguessable token, for the enabled metrics only, until revoked."""
+
+    class Metric(models.TextChoices):
+        VIEWS_14D = "views-14d", "Views of the last 14 complete days"
+        VIEWS_TOTAL = "views-total", "Views since tracking began"
+        CLONES_TOTAL = "clones-total", "Clones since tracking began"
+        STARS = "stars", "Stars"
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="badges")
+    # secrets.token_urlsafe(24): 192 random bits, the badge's only credential.
+    token = models.CharField(max_length=64, unique=True)
+    # Enabled Metric values, comma-separated (no JSONField: IBM Db2).
+    metrics = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"badge {self.pk} of {self.repository_id}"
+
+    @property
+    def metric_list(self) -> list[str]:
+        return [metric for metric in self.metrics.split(",") if metric]

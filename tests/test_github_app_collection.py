@@ -122,5 +122,5 @@ def test_it_unlinks_a_revoked_installation_and_warns_the_admins(linked, github_a
 def test_it_imports_the_installations_repositories(linked, fake_github):
     Repository.objects.filter(tenant=linked.tenant_a).exclude(name="rocket").delete()
     found = repo_services.github_repositories(tenant=linked.tenant_a)
-    assert sorted(name for name, _ in found) == sorted(NAMES)  # not acme/not-granted
+    assert sorted(info.full_name for info in found) == sorted(NAMES)  # not acme/not-granted
     assert repo_services.github_repositories(tenant=linked.tenant_a, org="globex") == []

@@ -65,7 +65,7 @@ def test_it_leaves_bad_names_out_of_the_import_list(gh, world):
     gh.report_name("acme/spaced", "acme/spa ced")
     gh.add_repo("acme/dotgit")
     gh.report_name("acme/dotgit", "acme/x.git/y")
-    listed = [name for name, _ in services.github_repositories(tenant=world.tenant_a)]
+    listed = [info.full_name for info in services.github_repositories(tenant=world.tenant_a)]
     assert sorted(listed) == ["acme/fine-one", "acme/rocket"]
 
 

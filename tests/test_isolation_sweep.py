@@ -17,7 +17,7 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 
 from repos.models import InstallationRepository
 from stats.collection.rollups import rollups_rebuild
-from stats.models import CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, RunItem
+from stats.models import Badge, CollectionRun, DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, RunItem
 from tenants.models import GitHubAppInstallation, GitHubCredential, Invitation, Membership, Tenant
 from tenants.services import github_credential_set
 
@@ -66,6 +66,8 @@ def sweep(world) -> Sweep:
     # B's GitHub App installation and a repository it offers (created directly: linking would drop B's token).
     GitHubAppInstallation.objects.create(tenant=world.tenant_b, installation_id=55555, account="GlobexCorp")
     InstallationRepository.objects.create(tenant=world.tenant_b, github_id=2002, owner="globex", name="offered-QX7W")
+    # B's public badge: its token carries a marker, so no tenant-A page may show it.
+    badge_b = Badge.objects.create(repository=repo_b, token="globex-badge-ZQ9X", metrics="views-14d,stars")
     membership_b = Membership.objects.get(tenant=world.tenant_b, user=world.owner_b)
     content_type = ContentType.objects.get_for_model(Tenant)
     values: dict[str, object] = {
@@ -81,6 +83,8 @@ def sweep(world) -> Sweep:
         "invitation_id": invitation_b.pk,
         "answer": "accept",
         "token": "not-a-signed-token",
+        "badge_id": badge_b.pk,
+        "metric": "views-14d",
         "credential_id": GitHubCredential.objects.get(tenant=world.tenant_b).pk,
         "pk": repo_b.pk,
         # Django admin (staff only): B's tenant row.

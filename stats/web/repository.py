@@ -14,6 +14,7 @@ from repos.selectors import days_before_github_forgets, repository_fix_hint, rep
 from stats.traffic import coverage, selectors, snapshot_selectors
 from stats.traffic.periods import today_utc
 from stats.traffic.snapshot_selectors import CoverageDay, MetricsPoint
+from stats.web.badges import badge_panel_context
 from stats.web.dashboard import chart_spec, period_context, query_url, ui_range
 from tenants.access import TenantAccess
 from tenants.models import Role
@@ -121,5 +122,6 @@ def repository_detail(
             ("Stars CSV", f"{api_base}/stars/" + query_url(csv_params)),
         ],
         "can_manage": access.has_role(Role.MAINTAINER),
+        **badge_panel_context(request, repository),
     }
     return render(request, "repos/detail.html", context)

@@ -2,12 +2,14 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from stats.web import capacity, dashboard, repository, runs
+from stats.web import badges, capacity, dashboard, repository, runs
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.tenant_dashboard, name="tenant-dashboard"),
     path("traffic/", dashboard.traffic_tables, name="traffic-tables"),
     path("repos/<str:owner>/<str:name>/", repository.repository_detail, name="repo-detail"),
+    path("repos/<str:owner>/<str:name>/badges/", badges.badge_create, name="badge-create"),
+    path("repos/<str:owner>/<str:name>/badges/<int:badge_id>/revoke/", badges.badge_revoke, name="badge-revoke"),
     path("runs/", runs.run_list, name="runs"),
     path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),
     path("collect/", runs.collect_now, name="collect-now"),
