@@ -22,7 +22,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import get_resolver
 
-from stats.models import CollectionRun, DailyTraffic, RunItem
+from stats.models import Badge, CollectionRun, DailyTraffic, RunItem
 from tenants.models import Invitation, Membership
 from tenants.services import github_credential_set
 from tests.test_isolation_sweep import _fill, _walk
@@ -88,6 +88,8 @@ def target(world, fake_github):
     item = RunItem.objects.create(run=run, repository=world.repo_a)
     invitation = Invitation.objects.create(tenant=world.tenant_a, email="new@acme.test")
     membership = Membership.objects.get(tenant=world.tenant_a, user=world.viewer_a)
+    # A live public badge under the sweep's token, so hostile metrics reach the badge's own lookup.
+    badge = Badge.objects.create(repository=world.repo_a, token="not-a-signed-token", metrics="views-14d,stars")
     return {
         "tenant_slug": world.tenant_a.slug,
         "owner": world.repo_a.owner,
@@ -101,6 +103,8 @@ def target(world, fake_github):
         "invitation_id": invitation.pk,
         "answer": "accept",
         "token": "not-a-signed-token",
+        "badge_id": badge.pk,
+        "metric": "views-14d",
         "credential_id": world.tenant_a.pk,
         "pk": world.repo_a.pk,
         "app_label": "tenants",
