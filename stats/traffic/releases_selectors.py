@@ -162,3 +162,21 @@ def release_downloads(
     values = _bucketed([release.assets for release in releases.values()], buckets, interval)
     points = [DownloadsPoint(point.date, value) for point, value in zip(buckets, values, strict=True)]
     return ReleaseReport(interval=interval, start=start, end=end, results=points, releases=list(releases.values()))
+
+
+def release_download_rows(report: ReleaseReport) -> list[dict[str, object]]:
+    """One row per asset and bucket that has a daily figure (the CSV): buckets without one are unknown."""
+    rows: list[dict[str, object]] = []
+    for release in report.releases:
+        for asset in release.assets:
+            sums: dict[date, int] = {}
+            for day, figure in asset.daily.items():
+                key = bucket_start(day, report.interval)
+                sums[key] = sums.get(key, 0) + figure
+            rows += [
+                {"repo": release.repo, "date": bucket.isoformat(), "release_tag": release.tag,
+                 "release_name": release.name, "asset": asset.name, "downloads": downloads}
+                for bucket, downloads in sorted(sums.items())
+            ]
+    rows.sort(key=lambda row: (row["date"], row["release_tag"], row["asset"]))  # type: ignore[arg-type]
+    return rows

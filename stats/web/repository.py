@@ -15,6 +15,7 @@ from stats.traffic import coverage, selectors, snapshot_selectors
 from stats.traffic.periods import today_utc
 from stats.traffic.snapshot_selectors import CoverageDay, MetricsPoint
 from stats.web.dashboard import chart_spec, period_context, query_url, ui_range
+from stats.web.releases import repository_release_context
 from tenants.access import TenantAccess
 from tenants.models import Role
 
@@ -121,5 +122,7 @@ def repository_detail(
             ("Stars CSV", f"{api_base}/stars/" + query_url(csv_params)),
         ],
         "can_manage": access.has_role(Role.MAINTAINER),
+        **repository_release_context(access=access, repository=repository, period=period, api_base=api_base,
+                                     csv_query=query_url({**csv_params, "interval": period.interval})),
     }
     return render(request, "repos/detail.html", context)
