@@ -27,6 +27,7 @@ from typing import Any
 
 from devtools.fake_github_app import FakeGitHubApp
 from devtools.fake_github_http import GitHubHandler
+from devtools.fake_github_releases import FakeReleases
 from devtools.fake_github_types import (  # re-exported: tests and benchmarks import them from here
     DOC_URL,
     FAULT_KINDS,
@@ -93,6 +94,7 @@ class FakeGitHub:
         self.link_base: str | None = None
         # The GitHub App side (App JWTs, installations, installation tokens): see enable_app().
         self.app: FakeGitHubApp | None = None
+        self.releases = FakeReleases(self)  # devtools.fake_github_releases
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from devtools.fake_github_app import handle_app_request
+from devtools.fake_github_releases import serve_releases
 from devtools.fake_github_types import DOC_URL, FakeRepo, FakeRequest
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ ROUTES = (
     (re.compile(r"^/user/repos$"), "user_repos"),
     (re.compile(r"^/orgs/([^/]+)/repos$"), "org_repos"),
     (re.compile(r"^/installation/repositories$"), "installation_repos"),
+    (re.compile(r"^/repos/([^/]+)/([^/]+)/releases$"), "releases"),
 )
 
 
@@ -126,6 +128,9 @@ class GitHubHandler(BaseHTTPRequestHandler):
         repo = self._find(owner, name, f"/traffic/popular/{kind}")
         if repo is not None:
             self._serve(repo, kind, lambda: self.github.popular_body(repo, kind))
+
+    def _route_releases(self, owner: str, name: str) -> None:
+        serve_releases(self, owner, name)
 
     def _route_by_id(self, github_id: str, rest: str | None) -> None:
         repo = next((r for r in self.github.repos.values() if r.github_id == int(github_id)), None)

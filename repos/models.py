@@ -25,6 +25,7 @@ class Repository(models.Model):
     day_series_fetched_on = models.DateField(null=True, blank=True)
     week_series_fetched_on = models.DateField(null=True, blank=True)
     popular_fetched_on = models.DateField(null=True, blank=True)
+    releases_fetched_on = models.DateField(null=True, blank=True)
     # The cause of last_error (repos.github.ErrorCode), from which the fix hint is derived.
     last_error_code = models.CharField(max_length=40, blank=True)
 

@@ -301,3 +301,44 @@ class Badge(models.Model):
     @property
     def metric_list(self) -> list[str]:
         return [metric for metric in self.metrics.split(",") if metric]
+class ReleaseAsset(models.Model):
+    """One downloadable file of a GitHub release, as last seen. GitHub only gives a cumulative
+    `download_count` per asset: the daily figures are differences between observations
+    (stats.traffic.releases_selectors)."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="release_assets")
+    asset_id = models.BigIntegerField(help_text="GitHub's id of the asset.")
+    release_id = models.BigIntegerField(help_text="GitHub's id of the release.")
+    tag = models.CharField(max_length=255)
+    release_name = models.CharField(max_length=255, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    prerelease = models.BooleanField(default=False)
+    name = models.CharField(max_length=255)
+    # The first collection day the asset (or its release) was gone from GitHub's list: its series stops.
+    deleted_on = models.DateField(null=True, blank=True)
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "release asset"
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "asset_id"], name="release_asset_unique_repository_asset")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag}/{self.name}"
+
+
+class ReleaseAssetDownloads(models.Model):
+    """The cumulative download count of one asset as observed on one UTC day (the largest of the day)."""
+
+    asset = models.ForeignKey(ReleaseAsset, on_delete=models.CASCADE, related_name="downloads")
+    date = models.DateField()
+    download_count = models.BigIntegerField()
+    objects = tenant_scoped("asset__repository__tenant")
+
+    class Meta:
+        verbose_name = "release asset downloads"
+        verbose_name_plural = "release asset downloads"
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "date"], name="release_downloads_unique_asset_date")
+        ]

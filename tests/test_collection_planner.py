@@ -8,6 +8,7 @@ import pytest
 
 from stats.collection.planner import (
     ALL_GROUPS,
+    PLANNED_ORDER,
     REQUESTS_PER_REPOSITORY,
     Group,
     Mode,
@@ -28,15 +29,16 @@ def state(repo_id: int, name: str, **fetched: date | None) -> RepositoryState:
 
 
 def all_on(day: date) -> dict[str, date]:
-    return {group.value: day for group in ALL_GROUPS}
+    return {group.value: day for group in PLANNED_ORDER}
 
 
 def test_it_fetches_everything_not_fetched_today_when_the_budget_covers_it():
     states = [state(1, "acme/a", **all_on(TODAY - timedelta(days=1))), state(2, "acme/b", **all_on(TODAY))]
     plan = collection_plan(states=states, today=TODAY, budget=1000)
     assert plan.mode is Mode.FULL
-    assert [(p.full_name, p.groups) for p in plan.repositories] == [("acme/a", ALL_GROUPS)]
-    assert plan.requests_planned == REQUESTS_PER_REPOSITORY
+    # The traffic groups, then the optional release downloads with the budget left.
+    assert [(p.full_name, p.groups) for p in plan.repositories] == [("acme/a", (*ALL_GROUPS, Group.RELEASES))]
+    assert plan.requests_planned == REQUESTS_PER_REPOSITORY + 1
 
 
 def test_it_puts_never_collected_repositories_first_and_cuts_at_the_budget():

@@ -3,6 +3,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from stats.api import badges, runs, traffic
+from stats.api import releases, runs, traffic
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("traffic/", traffic.TenantTrafficView.as_view(), name="api-tenant-traffic"),
@@ -14,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "repos/<str:owner>/<str:name>/badges/<int:badge_id>/", badges.BadgeDetailView.as_view(), name="api-repo-badge"
     ),
+    path("repos/<str:owner>/<str:name>/releases/", releases.RepositoryReleasesView.as_view(), name="api-repo-releases"),
     path("collect/", runs.CollectView.as_view(), name="api-collect"),
     path("runs/", runs.RunListView.as_view(), name="api-runs"),
 ]

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
 
-from repos.github import ApiResponse, ErrorCode, GitHubBadResponse, GitHubClient, GitHubError
+from repos.github import (
+    ApiResponse,
+    ErrorCode,
+    GitHubAccessError,
+    GitHubBadResponse,
+    GitHubClient,
+    GitHubError,
+    GitHubNotFound,
+)
+from repos.github_releases import releases_list
 from repos.models import EndpointETag
 from repos.services import RepositoryNameInvalid, split_full_name
 from stats.collection.planner import ALL_GROUPS, Group
@@ -19,6 +28,7 @@ EP_REPO = "repo"
 EP_VIEWS_DAY, EP_CLONES_DAY = "views:day", "clones:day"
 EP_VIEWS_WEEK, EP_CLONES_WEEK = "views:week", "clones:week"
 EP_REFERRERS, EP_PATHS = "referrers", "paths"
+EP_RELEASES = "releases"
 # Snapshot endpoints only send If-None-Match when today's snapshot exists: a 304 must not leave a day empty.
 SNAPSHOT_ENDPOINTS = (EP_REPO, EP_REFERRERS, EP_PATHS)
 
@@ -106,9 +116,22 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
         if Group.POPULAR in groups:
             for endpoint in (EP_REFERRERS, EP_PATHS):
                 call(endpoint, lambda e=endpoint: client.popular(name, e, etag=etag_for(e)))
+        if Group.RELEASES in groups:
+            _releases_fetch(fetched, lambda: call(EP_RELEASES, lambda: releases_list(client, name)))
     except GitHubError as exc:
         fetched.error = exc
     except Exception as exc:  # a bug must fail one repository, not the run
         logger.exception("unexpected error collecting %s", target.full_name)
         fetched.error = GitHubError(f"unexpected error: {type(exc).__name__}")
     return fetched
+
+
+def _releases_fetch(fetched: RepoFetch, request: Callable[[], ApiResponse]) -> None:
+    """Optional work must not fail a repository whose traffic was fetched: a credential that may read
+    traffic but not releases (an App without "Contents: read") gets a 403 here, kept as a refusal
+    (no release stored; fetched for the planner's cadence, so it is not asked again within the day)."""
+    try:
+        request()
+    except (GitHubAccessError, GitHubNotFound) as exc:
+        logger.info("releases of %s not readable: %s", fetched.full_name, exc)
+        fetched.responses[EP_RELEASES] = ApiResponse(status=exc.status or 403, data=None, etag="")

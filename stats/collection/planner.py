@@ -33,8 +33,10 @@ class Group(StrEnum):
     DAY_SERIES = "day"  # views and clones, per=day
     WEEK_SERIES = "week"  # views and clones, per=week
     POPULAR = "popular"  # top referrers and top paths
+    RELEASES = "releases"  # releases and their assets' download counts (optional work)
 
 
+# The traffic groups: losslessness is about these. Optional groups (below) never displace them.
 ALL_GROUPS: tuple[Group, ...] = (Group.METADATA, Group.DAY_SERIES, Group.WEEK_SERIES, Group.POPULAR)
 REQUESTS: dict[Group, int] = {Group.METADATA: 1, Group.DAY_SERIES: 2, Group.WEEK_SERIES: 2, Group.POPULAR: 2}
 REQUESTS_PER_REPOSITORY = sum(REQUESTS.values())
@@ -46,6 +48,23 @@ WEEK_MARGIN_DAYS = 2
 POPULAR_KEEP_DAYS = 13
 POPULAR_MAX_AGE = 11
 METADATA_MAX_AGE = 6
+
+
+@dataclass(frozen=True)
+class OptionalGroup:
+    """Work nothing is lost by skipping (a cumulative count read again later says the same):
+    planned only with the budget left after every traffic group due today, never in an over-capacity
+    run, never on an unknown budget; fetched again once `cadence_days` old."""
+
+    group: Group
+    cadence_days: int
+    # Budgeted requests one fetch is estimated to cost (a paginated list: its first page).
+    requests: int
+
+
+OPTIONAL_GROUPS: tuple[OptionalGroup, ...] = (
+    OptionalGroup(Group.RELEASES, cadence_days=1, requests=1),
+)
 
 
 class Mode(StrEnum):
@@ -92,6 +111,8 @@ class Plan:
     budget: int | None
     # At-risk groups left out for lack of budget: (full name, group, slack in days).
     left_at_risk: list[tuple[str, Group, int]] = field(default_factory=list)
+    # Optional groups due but not planned (no budget left, or a run that plans none).
+    optional_left: int = 0
 
     @property
     def shortfall(self) -> int:
@@ -112,6 +133,8 @@ class Plan:
             more = len(self.left_at_risk) - 10
             text += f"; over capacity by {self.shortfall} requests, at risk: {names}"
             text += f" and {more} more" if more > 0 else ""
+        if self.optional_left:
+            text += f"; {self.optional_left} optional fetches (release downloads) left for a later run"
         return text
 
 
@@ -180,6 +203,7 @@ def collection_plan(
 
     `force` (a person asked for a run now): every group of every repository, at-risk ones first, no cut.
     """
+    states = list(states)
     at_risk: list[tuple[int, str, RepositoryState, GroupDue]] = []
     stale: list[tuple[int, str, RepositoryState, GroupDue]] = []
     fresh: list[tuple[int, str, RepositoryState, GroupDue]] = []
@@ -221,12 +245,17 @@ def collection_plan(
             order.append(state.repository_id)
         chosen[state.repository_id].append(due)
 
+    optional_spent, optional_left = _optional_plan(
+        states=states, today=today, budget_left=None if limit is None else limit - spent,
+        skip=budget is None or bool(left_at_risk), force=force, chosen=chosen, names=names, order=order,
+    )
+    spent += optional_spent
     planned = [
         PlannedRepository(
             repository_id=repo_id,
             full_name=names[repo_id],
-            groups=tuple(group for group in ALL_GROUPS if any(d.group is group for d in chosen[repo_id])),
-            requests=sum(REQUESTS[d.group] for d in chosen[repo_id]),
+            groups=tuple(group for group in PLANNED_ORDER if any(d.group is group for d in chosen[repo_id])),
+            requests=sum(_cost(d.group) for d in chosen[repo_id]),
             slack=min(d.slack for d in chosen[repo_id]),
         )
         for repo_id in order
@@ -238,11 +267,63 @@ def collection_plan(
     else:
         mode = Mode.FULL
     return Plan(mode=mode, repositories=planned, requests_planned=spent, requests_for_freshness=freshness,
-                requests_for_floor=floor, budget=budget, left_at_risk=left_at_risk)
+                requests_for_floor=floor, budget=budget, left_at_risk=left_at_risk, optional_left=optional_left)
+
+
+PLANNED_ORDER: tuple[Group, ...] = (*ALL_GROUPS, *(optional.group for optional in OPTIONAL_GROUPS))
+_OPTIONAL_COST = {optional.group: optional.requests for optional in OPTIONAL_GROUPS}
+
+
+def _cost(group: Group) -> int:
+    return REQUESTS.get(group) or _OPTIONAL_COST[group]
+
+
+def _optional_plan(
+    *,
+    states: Iterable[RepositoryState],
+    today: date,
+    budget_left: int | None,
+    skip: bool,
+    force: bool,
+    chosen: dict[int, list[GroupDue]],
+    names: dict[int, str],
+    order: list[int],
+) -> tuple[int, int]:
+    """Add the optional groups that are due, stalest first, to `chosen` within `budget_left` (called
+    once every traffic group has had its turn). Returns (requests planned, groups due but left out).
+
+    Skipped: a person's run (they asked for traffic now), an unknown budget (the next tick knows it)
+    and an over-capacity run (traffic is being lost: not one request elsewhere)."""
+    if force:
+        return 0, 0
+    due: list[tuple[int, str, RepositoryState, GroupDue]] = []
+    for state in states:
+        for optional in OPTIONAL_GROUPS:
+            last = state.fetched_on.get(optional.group)
+            age = None if last is None else (today - last).days
+            if age is None or age >= optional.cadence_days:
+                entry = GroupDue(optional.group, slack=optional.cadence_days - (age or 0), at_risk=False, age=age)
+                due.append((-(age if age is not None else 10_000), state.full_name.lower(), state, entry))
+    if skip:
+        return 0, len(due)
+    due.sort(key=lambda e: (e[0], e[1]))
+    spent = left = 0
+    for _, _, state, entry in due:
+        cost = _OPTIONAL_COST[entry.group]
+        if budget_left is not None and spent + cost > budget_left:
+            left += 1
+            continue
+        spent += cost
+        if state.repository_id not in chosen:
+            chosen[state.repository_id] = []
+            names[state.repository_id] = state.full_name
+            order.append(state.repository_id)
+        chosen[state.repository_id].append(entry)
+    return spent, left
 
 
 def groups_parse(value: str) -> tuple[Group, ...]:
-    """A RunItem's stored groups ("" means all: runs planned before groups existed)."""
+    """A RunItem's stored groups ("" means all traffic groups: runs planned before groups existed)."""
     if not value:
         return ALL_GROUPS
     return tuple(Group(part) for part in value.split(",") if part)

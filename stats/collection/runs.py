@@ -77,6 +77,7 @@ def repository_states(repositories: Iterable[Repository]) -> list[planner.Reposi
                 planner.Group.DAY_SERIES: repo.day_series_fetched_on,
                 planner.Group.WEEK_SERIES: repo.week_series_fetched_on,
                 planner.Group.POPULAR: repo.popular_fetched_on,
+                planner.Group.RELEASES: repo.releases_fetched_on,
             },
         )
         for repo in repositories

@@ -19,11 +19,13 @@ from stats.collection.fetch import (
     EP_CLONES_WEEK,
     EP_PATHS,
     EP_REFERRERS,
+    EP_RELEASES,
     EP_REPO,
     EP_VIEWS_DAY,
     EP_VIEWS_WEEK,
     RepoFetch,
 )
+from stats.collection.store_releases import releases_store
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, RunItem, WeeklyTraffic
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,8 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
                              uniques=int(row["uniques"]))
                 for row in responses[EP_PATHS].data
             ])
+        if EP_RELEASES in responses and responses[EP_RELEASES].status == 200:
+            releases_store(repo_id=repo_id, today=today, response=responses[EP_RELEASES])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
         # Dated by the collection day the bodies were stored under, not by the clock: a run crossing
@@ -133,6 +137,7 @@ _GROUP_ENDPOINTS = {
     "day_series_fetched_on": (EP_VIEWS_DAY, EP_CLONES_DAY),
     "week_series_fetched_on": (EP_VIEWS_WEEK, EP_CLONES_WEEK),
     "popular_fetched_on": (EP_REFERRERS, EP_PATHS),
+    "releases_fetched_on": (EP_RELEASES,),
 }
 
 

@@ -32,6 +32,7 @@ from stats.traffic.periods import (
     today_utc,
 )
 from stats.web.onboarding import first_run_checklist
+from stats.web.releases import dashboard_release_context
 from tenants.access import TenantAccess
 from tenants.selectors import github_app_installation_get, github_credential_get
 
@@ -232,6 +233,7 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         "paths": snapshot_selectors.top_paths(access=access, start=period.start, end=period.end),
         "can_manage": access.has_role("maintainer"),
         "risk": tenant_collection_risk(access=access, today=today),
+        **dashboard_release_context(access=access, period=period),
     }
     return render(request, "stats/dashboard.html", context)
 

@@ -16,6 +16,7 @@ from stats.traffic.periods import today_utc
 from stats.traffic.snapshot_selectors import CoverageDay, MetricsPoint
 from stats.web.badges import badge_panel_context
 from stats.web.dashboard import chart_spec, period_context, query_url, ui_range
+from stats.web.releases import repository_release_context
 from tenants.access import TenantAccess
 from tenants.models import Role
 
@@ -123,5 +124,7 @@ def repository_detail(
         ],
         "can_manage": access.has_role(Role.MAINTAINER),
         **badge_panel_context(request, repository),
+        **repository_release_context(access=access, repository=repository, period=period, api_base=api_base,
+                                     csv_query=query_url({**csv_params, "interval": period.interval})),
     }
     return render(request, "repos/detail.html", context)
