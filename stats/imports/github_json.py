@@ -28,9 +28,11 @@ class SavedAnswer:
 
 def parse(answers: list[SavedAnswer]) -> RepositoryHistory:
     windows: dict[date, dict[str, dict[date, tuple[int, int]]]] = {}
+    answered: dict[date, set[str]] = {}  # which kinds answered on each fetch day (an empty answer counts)
     for answer in answers:
         kind, buckets, fetched_on = _answer(answer)
         window = windows.setdefault(fetched_on, {"views": {}, "clones": {}})
+        answered.setdefault(fetched_on, set()).add(kind)
         for day, (count, uniques) in buckets.items():
             old = window[kind].get(day, (0, 0))
             window[kind][day] = (max(old[0], count), max(old[1], uniques))
@@ -40,7 +42,7 @@ def parse(answers: list[SavedAnswer]) -> RepositoryHistory:
         for day in sorted({*daily_window(fetched_on), *views, *clones}):
             v, c = views.get(day, (0, 0)), clones.get(day, (0, 0))
             counts = Counts(views=v[0], unique_views=v[1], clones=c[0], unique_clones=c[1])
-            if sides["views"] and sides["clones"]:
+            if answered[fetched_on] == {"views", "clones"}:
                 history.day_add(day, counts)
             else:
                 history.one_sided_add(day, counts)

@@ -11,9 +11,15 @@ from stats.collection.services import Counts
 class SourceError(ValueError):
     """A malformed source: names the file (or table) and line (or row); nothing gets imported."""
 
-    def __init__(self, where: str, line: int | None, message: str) -> None:
+    def __init__(self, where: str, line: int | None, message: str, *, unit: str = "line") -> None:
         self.where, self.line, self.message = where, line, message
-        super().__init__(f"{where}:{line}: {message}" if line is not None else f"{where}: {message}")
+        if line is None:
+            text = f"{where}: {message}"
+        elif unit == "line":
+            text = f"{where}:{line}: {message}"
+        else:  # a database table's row
+            text = f"{where}, {unit} {line}: {message}"
+        super().__init__(text)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ def text_of(where: str, data: bytes) -> str:
         raise SourceError(where, data[: exc.start].count(b"\n") + 1, "not UTF-8 text") from None
 
 
-def count_of(where: str, line: int | None, column: str, value: object, *, empty_is_zero: bool = False) -> int:
+def count_of(
+    where: str, line: int | None, column: str, value: object, *, empty_is_zero: bool = False, unit: str = "line"
+) -> int:
     """A non-negative whole number; "12.0" (pandas writes those) is 12."""
     if isinstance(value, bool):
-        raise SourceError(where, line, f"{column}: {value!r} is not a count")
+        raise SourceError(where, line, f"{column}: {value!r} is not a count", unit=unit)
     if isinstance(value, int):
         number = value
     else:
@@ -32,16 +34,16 @@ def count_of(where: str, line: int | None, column: str, value: object, *, empty_
         try:
             as_float = float(text)
         except ValueError:
-            raise SourceError(where, line, f"{column}: {text[:40]!r} is not a count") from None
+            raise SourceError(where, line, f"{column}: {text[:40]!r} is not a count", unit=unit) from None
         if not as_float.is_integer():
-            raise SourceError(where, line, f"{column}: {text[:40]!r} is not a whole number")
+            raise SourceError(where, line, f"{column}: {text[:40]!r} is not a whole number", unit=unit)
         number = int(as_float)
     if number < 0 or number > MAX_COUNT:
-        raise SourceError(where, line, f"{column}: {number} is out of range")
+        raise SourceError(where, line, f"{column}: {number} is out of range", unit=unit)
     return number
 
 
-def day_of(where: str, line: int | None, column: str, value: object) -> date:
+def day_of(where: str, line: int | None, column: str, value: object, *, unit: str = "line") -> date:
     """The UTC day of an ISO 8601 time or date (a time without offset is UTC)."""
     if isinstance(value, datetime):
         moment = value
@@ -52,7 +54,7 @@ def day_of(where: str, line: int | None, column: str, value: object) -> date:
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise SourceError(where, line, f"{column}: {text[:40]!r} is not an ISO 8601 time") from None
+            raise SourceError(where, line, f"{column}: {text[:40]!r} is not an ISO 8601 time", unit=unit) from None
     if moment.tzinfo is None:
         return moment.date()
     return moment.astimezone(UTC).date()

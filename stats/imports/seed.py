@@ -21,8 +21,9 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -46,12 +47,15 @@ def connect(url: str) -> tuple[Any, str]:
     """(DB-API connection, a label for messages without the password) for `db2://…` or `sqlite:///…`."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = unquote(parts.path)
+        # As dj-database-url and SQLAlchemy read them: sqlite:///relative.db, sqlite:////absolute/path.db
+        path = unquote(parts.path)[1:]
         if parts.netloc or not path:
-            raise SeedUnavailable("--source-url: sqlite URLs look like sqlite:///path/to/file.db")
+            raise SeedUnavailable("--source-url: sqlite URLs look like sqlite:///relative.db or sqlite:////abs.db")
+        if not Path(path).is_file():
+            raise SeedUnavailable(f"--source-url: no such file {path}")
         try:
             # Read-only: a seed never changes its source.
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True), f"sqlite:///{path}"
+            return sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True), path
         except sqlite3.Error as exc:
             raise SeedUnavailable(f"--source-url: cannot open {path}: {exc}") from None
     if parts.scheme == "db2":
@@ -90,7 +94,7 @@ def read(connection: Any, label: str) -> list[SeedTenant]:
             cursor.execute(f"SELECT {columns} FROM {table}")  # fixed names: nothing from the user
             return list(enumerate(cursor.fetchall(), start=1))
         except Exception as exc:  # each DB-API driver has its own error classes
-            raise SourceError(f"{label} {table}", None, f"cannot read ({columns}): {str(exc).splitlines()[0]}") \
+            raise SourceError(f"{label} table {table}", None, f"cannot read ({columns}): {str(exc).splitlines()[0]}") \
                 from None
         finally:
             cursor.close()
@@ -100,22 +104,24 @@ def read(connection: Any, label: str) -> list[SeedTenant]:
     for number, (rid, rname, oid) in rows("repos", "rid, rname, oid"):
         owner, name = owners.get(oid), str(rname or "").strip()
         if owner is None:
-            raise SourceError(f"{label} repos", number, f"rid {rid}: owner oid {oid} is not in ghorgusers")
+            raise SourceError(f"{label} table repos", number, f"rid {rid}: owner oid {oid} is not in ghorgusers",
+                              unit="row")
         if not repository_name_valid(owner, name):
-            raise SourceError(f"{label} repos", number, f"rid {rid}: {owner}/{name!r} is not a GitHub repository")
+            raise SourceError(f"{label} table repos", number,
+                              f"rid {rid}: {owner}/{name!r} is not a GitHub repository", unit="row")
         repositories[rid] = f"{owner}/{name}"
     histories: dict[Any, RepositoryHistory] = defaultdict(RepositoryHistory)
-    where = f"{label} repotraffic"
+    where = f"{label} table repotraffic"
     for number, (rid, tdate, views, vuniques, clones, cuniques) in rows(
         "repotraffic", "rid, tdate, viewcount, vuniques, clonecount, cuniques"
     ):
         if rid not in repositories:
-            raise SourceError(where, number, f"rid {rid} is not in repos")
-        counts = Counts(views=count_of(where, number, "viewcount", views),
-                        unique_views=count_of(where, number, "vuniques", vuniques),
-                        clones=count_of(where, number, "clonecount", clones),
-                        unique_clones=count_of(where, number, "cuniques", cuniques))
-        histories[rid].day_add(day_of(where, number, "tdate", tdate), counts)
+            raise SourceError(where, number, f"rid {rid} is not in repos", unit="row")
+        counts = Counts(views=count_of(where, number, "viewcount", views, unit="row"),
+                        unique_views=count_of(where, number, "vuniques", vuniques, unit="row"),
+                        clones=count_of(where, number, "clonecount", clones, unit="row"),
+                        unique_clones=count_of(where, number, "cuniques", cuniques, unit="row"))
+        histories[rid].day_add(day_of(where, number, "tdate", tdate, unit="row"), counts)
 
     tenants: dict[Any, SeedTenant] = {}
     emails: dict[Any, str] = {}
@@ -131,7 +137,8 @@ def read(connection: Any, label: str) -> list[SeedTenant]:
     repos_of: dict[Any, set[Any]] = defaultdict(set)
     for number, (tid, rid) in rows("tenantrepos", "tid, rid"):
         if tid not in tenants or rid not in repositories:
-            raise SourceError(f"{label} tenantrepos", number, f"tid {tid} or rid {rid} does not exist")
+            raise SourceError(f"{label} table tenantrepos", number, f"tid {tid} or rid {rid} does not exist",
+                              unit="row")
         tenants[tid].repositories[repositories[rid]] = histories[rid]
         repos_of[tid].add(rid)
 
@@ -141,7 +148,9 @@ def read(connection: Any, label: str) -> list[SeedTenant]:
             grants[(tid, email.lower())].append((Role.ADMIN, None, email))
     for (tid, _), given in sorted(grants.items(), key=lambda item: (str(item[0][0]), item[0][1])):
         invitation = _invitation(given, repositories)
-        if invitation is not None:
+        if invitation is None:
+            tenants[tid].notes.append(f"{given[0][2][:100]!r} is not an e-mail address: not invited")
+        else:
             tenants[tid].invitations.append(invitation)
     return list(tenants.values())
 
@@ -158,19 +167,20 @@ def _grants(
     people = {aid: str(email or "").strip() for _, (aid, _user, email) in rows("adminusers", "aid, auser, email")}
     grants: dict[tuple[Any, str], list[Grant]] = defaultdict(list)
     for number, (aid, role) in rows("adminroles", "aid, role"):
-        bits = count_of(f"{label} adminroles", number, "role", role)
-        email = _person(people, aid, f"{label} adminroles", number)
+        bits = count_of(f"{label} table adminroles", number, "role", role, unit="row")
+        email = _person(people, aid, f"{label} table adminroles", number)
         system_role = Role.ADMIN if bits & BIT_ADMIN else Role.MAINTAINER if bits & BIT_SYSMAINT else None
         if system_role is not None and email:
             for tid in tenants:
                 grants[(tid, email.lower())].append((system_role, None, email))
-    where = f"{label} admintenantreporoles"
+    where = f"{label} table admintenantreporoles"
     for number, (aid, tid, role, rid) in rows("admintenantreporoles", "aid, tid, role, rid"):
-        bits = count_of(where, number, "role", role)
+        bits = count_of(where, number, "role", role, unit="row")
         email = _person(people, aid, where, number)
         if tid not in tenants:
-            raise SourceError(where, number, f"tid {tid} is not in tenants")
+            raise SourceError(where, number, f"tid {tid} is not in tenants", unit="row")
         if not email:
+            tenants[tid].notes.append(f"admin user {aid} has no e-mail address: not invited")
             continue
         key = (tid, email.lower())
         if bits & (BIT_ADMIN | BIT_TENANT):
@@ -181,14 +191,14 @@ def _grants(
             grants[key].append((Role.VIEWER, None, email))
         if bits & BIT_REPO_STATS:
             if rid not in repos_of[tid]:
-                raise SourceError(where, number, f"rid {rid} is not a repository of tenant {tid}")
+                raise SourceError(where, number, f"rid {rid} is not a repository of tenant {tid}", unit="row")
             grants[key].append((Role.VIEWER, rid, email))
     return grants
 
 
 def _person(people: dict[Any, str], aid: Any, where: str, number: int) -> str:
     if aid not in people:
-        raise SourceError(where, number, f"aid {aid} is not in adminusers")
+        raise SourceError(where, number, f"aid {aid} is not in adminusers", unit="row")
     return people[aid]
 
 

@@ -137,6 +137,7 @@ class SeedTenant:
     token: str
     repositories: dict[str, RepositoryHistory] = field(default_factory=dict)  # by full name
     invitations: list[SeedInvitation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the source had that could not be carried over
 
 
 def seed_import(*, tenants: list[SeedTenant], notify: bool = False, base_url: str = "") -> ImportReport:
@@ -155,6 +156,7 @@ def seed_import(*, tenants: list[SeedTenant], notify: bool = False, base_url: st
                 repository = _repository_follow(tenant=tenant, full_name=full_name, report=report)
                 repositories[full_name] = repository
                 _history_store(repository=repository, history=history, report=report)
+            report.notes.extend(f"{seed.slug}: {note}" for note in seed.notes)
             if seed.token:
                 _credential_import(tenant=tenant, token=seed.token, report=report)
             for invitation in seed.invitations:
