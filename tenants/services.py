@@ -159,7 +159,11 @@ def invitation_create(
             invitation.accepted_at = None
             invitation.declined_at = None
             invitation.expires_at = invitation_expiry()
-            invitation.save(update_fields=["role", "invited_by", "accepted_at", "declined_at", "expires_at"])
+            # An admin's invitation is for every repository, whatever an import had limited it to.
+            invitation.repository_limited = False
+            invitation.save(update_fields=["role", "invited_by", "accepted_at", "declined_at", "expires_at",
+                                           "repository_limited"])
+            invitation.limited_to.clear()
     _invitation_mail_send(invitation=invitation, base_url=base_url)
     return invitation
 

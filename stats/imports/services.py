@@ -30,13 +30,19 @@ from tenants.services import github_credential_set, invitation_import, tenant_cr
 CHUNK_DAYS = 366
 
 
-def history_import(*, tenant: Tenant, full_name: str, history: RepositoryHistory) -> ImportReport:
-    """Import one repository's history into the tenant (following the repository if needed).
-    Raises repos.services.RepositoryNameInvalid for a name GitHub could not have; writes nothing then."""
+def history_import(
+    *, tenant: Tenant, full_name: str, history: RepositoryHistory, dry_run: bool = False
+) -> ImportReport:
+    """Import one repository's history into the tenant (following the repository if needed); `dry_run`
+    reports what it would do and keeps nothing. Raises repos.services.RepositoryNameInvalid for a name
+    GitHub could not have; writes nothing then."""
     report = ImportReport()
     with transaction.atomic():
         repository = _repository_follow(tenant=tenant, full_name=full_name, report=report)
         _history_store(repository=repository, history=history, report=report)
+        if dry_run:
+            # The same statements as the real import, so the preview cannot disagree with it.
+            transaction.set_rollback(True)
     return report
 
 
