@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+from unittest import mock
 
-from django.core.management import call_command
+from django.core.management import ManagementUtility, call_command
 
 from stats.collection.rollups import rollups_rebuild
 from stats.models import (
@@ -29,13 +31,11 @@ def run_import(*args: str) -> tuple[int, str, str]:
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    """As from a shell: argument errors and CommandError become exit statuses with one line on stderr."""
-    from django.core.management import ManagementUtility
-
+    """As from a shell: argument errors and CommandError become exit statuses with one line on stderr.
+    (run_from_argv closes every connection when done: kept open here, the test's transaction lives on it.)"""
     out, err = io.StringIO(), io.StringIO()
-    import contextlib
-
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+            mock.patch("django.core.management.base.connections.close_all"):
         try:
             ManagementUtility(["manage.py", "import_history", *args]).execute()
         except SystemExit as exc:

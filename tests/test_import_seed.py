@@ -181,3 +181,29 @@ def test_it_exits_2_for_a_source_it_cannot_read(world, tmp_path):
     assert code == 2 and "--source-url" in err
     code, _, err = run_cli("seed", "--source-url", "db2://user:secret@/")
     assert code == 2 and "db2 URLs look like" in err and "secret" not in err
+
+
+def test_it_e_mails_the_invitations_it_creates_only_when_asked(world, tmp_path, mailoutbox,
+                                                              django_capture_on_commit_callbacks):
+    url = seed_db(tmp_path / "gts.db")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_import("seed", "--source-url", url)[0] == 0
+    assert mailoutbox == []
+    Invitation.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_import("seed", "--source-url", url, "--notify")[0] == 0
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(Invitation.objects.values_list("email",
+                                                                                                     flat=True))
+
+
+def test_it_shows_the_limit_on_the_members_page_and_an_admins_new_invitation_lifts_it(world, tmp_path):
+    from tenants.services import invitation_create
+
+    assert run_import("seed", "--source-url", seed_db(tmp_path / "gts.db"))[0] == 0
+    initech = Tenant.objects.get(slug="initech")
+    peter = User.objects.create_user("peter", "peter@initech.test", "x")
+    Membership.objects.create(user=peter, tenant=initech, role=Role.ADMIN)
+    page = world.client_for(peter).get("/t/initech/settings/members/").content.decode()
+    assert "of initech/tps-reports only" in page
+    invitation = invitation_create(tenant=initech, email="rex@initech.test", role=Role.VIEWER)
+    assert not invitation.repository_limited and not invitation.limited_to.exists()
