@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from datetime import date
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from repos.models import Repository
 from stats.models import DailyTraffic, ReferrerSnapshot
+from tests.browser_support import ARTIFACTS, CHROMIUM, log_in
 from tests.import_support import assert_rollups_exact
 
 URL = "/t/acme/settings/import/"
@@ -112,3 +115,22 @@ def test_it_needs_the_csrf_token(world):
     response = client.post(URL, {"source": "ghrs", "repository": "acme/rocket", "files": ghrs_zip()})
     assert response.status_code == 403
     assert not DailyTraffic.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium missing: apt-get install -y chromium")
+def test_it_shows_the_report_in_the_browser(world, live_server, page, tmp_path):
+    csv_file = tmp_path / "views_clones_aggregate.csv"
+    csv_file.write_text(AGGREGATE)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}{URL}")
+    page.fill("input[name=repository]", "acme/rocket")
+    page.set_input_files("input[name=files]", str(csv_file))
+    page.click("button[name=import]")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#report-title").inner_text() == "Imported"
+    row = page.locator("tr", has_text="Days of traffic").inner_text().split()
+    assert row[-3:] == ["2", "0", "0"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "history-import-report.png"), full_page=True)
+    assert page.console_errors == []
