@@ -207,3 +207,30 @@ def test_it_shows_the_limit_on_the_members_page_and_an_admins_new_invitation_lif
     assert "of initech/tps-reports only" in page
     invitation = invitation_create(tenant=initech, email="rex@initech.test", role=Role.VIEWER)
     assert not invitation.repository_limited and not invitation.limited_to.exists()
+
+
+def test_it_reads_db2_through_ibm_db_dbi(world, tmp_path, monkeypatch):
+    """The Db2 path: the URL becomes IBM's connection string; the rows are read through DB-API (here the
+    fake driver hands out a SQLite connection to the same tables)."""
+    import sys
+    import types
+
+    seed_db(tmp_path / "gts.db")
+    calls = []
+    driver = types.ModuleType("ibm_db_dbi")
+    driver.connect = lambda dsn, user, password: calls.append(dsn) or sqlite3.connect(tmp_path / "gts.db")
+    monkeypatch.setitem(sys.modules, "ibm_db_dbi", driver)
+    code, _, err = run_import("seed", "--source-url", "db2://db2inst1:p%40ss@db.example:50001/GTS?schema=TRAFFIC")
+    assert code == 0, err
+    assert calls == ["DATABASE=GTS;HOSTNAME=db.example;PORT=50001;PROTOCOL=TCPIP;UID=db2inst1;PWD=p@ss;"
+                     "CURRENTSCHEMA=TRAFFIC;"]
+    assert Tenant.objects.filter(slug="initech").exists()
+
+
+def test_it_says_so_when_the_db2_driver_is_missing(world, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ibm_db_dbi", None)
+    code, _, err = run_cli("seed", "--source-url", "db2://u:secret@db.example:50000/GTS")
+    assert code == 2
+    assert "reading Db2 needs IBM's driver: pip install ibm_db" in err and "secret" not in err

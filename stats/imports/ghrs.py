@@ -41,7 +41,7 @@ def files_from_folder(path: Path) -> dict[str, bytes]:
     """The files of a `ghrs-data` folder, or of the `ghrs-data` inside `path`, by relative name."""
     root = path / "ghrs-data" if (path / "ghrs-data").is_dir() else path
     if not root.is_dir():
-        raise SourceError(str(path), None, "no such folder")
+        raise SourceError(str(path), None, "no such folder" if not path.exists() else "not a folder")
     files = {AGGREGATE: root / AGGREGATE, "stars.csv": root / "stars.csv", "forks.csv": root / "forks.csv"}
     found = {name: file.read_bytes() for name, file in files.items() if file.is_file()}
     snapshots = root / "snapshots"

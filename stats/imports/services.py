@@ -11,11 +11,12 @@ Rules (the same as a collection's, README "Bringing your history"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from repos.models import Repository
 from repos.services import RepositoryExists, parse_full_name, repository_add
@@ -36,14 +37,28 @@ def history_import(
     """Import one repository's history into the tenant (following the repository if needed); `dry_run`
     reports what it would do and keeps nothing. Raises repos.services.RepositoryNameInvalid for a name
     GitHub could not have; writes nothing then."""
-    report = ImportReport()
-    with transaction.atomic():
-        repository = _repository_follow(tenant=tenant, full_name=full_name, report=report)
-        _history_store(repository=repository, history=history, report=report)
-        if dry_run:
-            # The same statements as the real import, so the preview cannot disagree with it.
-            transaction.set_rollback(True)
-    return report
+    def attempt() -> ImportReport:
+        report = ImportReport()
+        with transaction.atomic():
+            repository = _repository_follow(tenant=tenant, full_name=full_name, report=report)
+            _history_store(repository=repository, history=history, report=report)
+            if dry_run:
+                # The same statements as the real import, so the preview cannot disagree with it.
+                transaction.set_rollback(True)
+        return report
+
+    return _retried(attempt)
+
+
+def _retried(attempt: Callable[[], ImportReport]) -> ImportReport:
+    """A collection storing the same repository meanwhile may create a day this import was creating
+    (unique constraint): the transaction rolled back whole; once more, the merge reads that row."""
+    try:
+        return attempt()
+    except IntegrityError:
+        if transaction.get_connection().in_atomic_block:
+            raise  # inside a caller's transaction: theirs to retry
+        return attempt()
 
 
 def _repository_follow(*, tenant: Tenant, full_name: str, report: ImportReport) -> Repository:
@@ -148,6 +163,10 @@ class SeedTenant:
 
 def seed_import(*, tenants: list[SeedTenant], notify: bool = False, base_url: str = "") -> ImportReport:
     """Move tenants, their repositories and traffic, their token and their people (as invitations) in."""
+    return _retried(lambda: _seed_store(tenants=tenants, notify=notify, base_url=base_url))
+
+
+def _seed_store(*, tenants: list[SeedTenant], notify: bool, base_url: str) -> ImportReport:
     report = ImportReport()
     with transaction.atomic():
         for seed in tenants:
