@@ -134,3 +134,13 @@ def test_it_shows_the_report_in_the_browser(world, live_server, page, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "history-import-report.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_it_needs_the_fetch_day_of_uploaded_answers(world):
+    views = {"count": 3, "uniques": 1, "views": [{"timestamp": "2026-02-02T00:00:00Z", "count": 3, "uniques": 1}]}
+    response = world.client_for(world.owner_a).post(URL, {
+        "source": "github-json", "repository": "acme/rocket", "import": "1",
+        "files": [SimpleUploadedFile("views.json", json.dumps(views).encode())]})
+    assert response.status_code == 400
+    assert "Give the day the answers were fetched" in response.content.decode()
+    assert not DailyTraffic.objects.exists()

@@ -1,6 +1,6 @@
 """Saved GitHub API answers: `GET /repos/{owner}/{repo}/traffic/views` or `…/clones` bodies, one file per
-fetch, each a full window of the day it was fetched (the file's date: its modification time or a date the
-caller gives; without either, its newest bucket, which never claims more than the file shows).
+fetch, each a full window of the UTC day it was fetched (the file's modification day, or a day the
+caller gives; a bucket newer than that day moves it on, as GitHub's day may turn over first).
 
 A day known by a views answer and a clones answer of the same fetch day is a known day (zeros where
 GitHub omitted it); a day only one of them covers can raise a stored day, never create one.
@@ -23,7 +23,7 @@ MAX_FILE_BYTES = 1024 * 1024  # a GitHub answer is a few kB
 class SavedAnswer:
     where: str  # the file name, for messages
     data: bytes
-    fetched_on: date | None  # None: date it by its newest bucket
+    fetched_on: date  # the UTC day it was fetched
 
 
 def parse(answers: list[SavedAnswer]) -> RepositoryHistory:
@@ -73,11 +73,9 @@ def _answer(answer: SavedAnswer) -> tuple[str, dict[date, tuple[int, int]], date
         buckets[day] = (count_of(where, line, f"{kind}[{index}].count", bucket["count"]),
                         count_of(where, line, f"{kind}[{index}].uniques", bucket["uniques"]))
     fetched_on = answer.fetched_on
-    if buckets and (fetched_on is None or max(buckets) > fetched_on):
+    if buckets and max(buckets) > fetched_on:
         # GitHub's day may turn over before the saving clock's did (as in a collection).
         fetched_on = max(buckets)
-    if fetched_on is None:
-        raise SourceError(where, 1, "an empty answer needs a date (--date) to say which window it covers")
     first = daily_window(fetched_on)[0]
     if buckets and min(buckets) < first:
         raise SourceError(where, lines[0] if lines else None,

@@ -56,8 +56,8 @@ class HistoryImportForm(forms.Form):
     fetched_on = forms.DateField(
         required=False, label="Fetched on (UTC day, JSON answers only)",
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The day the answers were saved: each covers GitHub's window of that day. Without it, an "
-                  "answer covers up to its newest day only.",
+        help_text="The day the answers were saved: each covers GitHub's window of that day (answers of other "
+                  "days go in another upload).",
     )
 
     def clean_repository(self) -> str:
@@ -66,6 +66,13 @@ class HistoryImportForm(forms.Form):
         except RepositoryNameInvalid as exc:
             raise forms.ValidationError(str(exc)) from None
         return f"{owner}/{name}"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("source") == "github-json" and cleaned.get("fetched_on") is None:
+            # Browsers do not send a file's time: the window an answer covers needs its day.
+            self.add_error("fetched_on", "Give the day the answers were fetched: each covers that day's window.")
+        return cleaned
 
     def clean_files(self) -> list[UploadedFile]:
         files = self.cleaned_data["files"]
