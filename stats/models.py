@@ -87,9 +87,10 @@ class RepositoryMetrics(models.Model):
     date = models.DateField()
     stars = models.PositiveIntegerField(default=0)
     forks = models.PositiveIntegerField(default=0)
-    watchers = models.PositiveIntegerField(default=0)
-    open_issues = models.PositiveIntegerField(default=0)
-    size_kb = models.PositiveIntegerField(default=0)
+    # Null: unknown that day (imported history tells stars and forks only).
+    watchers = models.PositiveIntegerField(default=0, null=True, blank=True)
+    open_issues = models.PositiveIntegerField(default=0, null=True, blank=True)
+    size_kb = models.PositiveIntegerField(default=0, null=True, blank=True)
     objects = tenant_scoped("repository__tenant")
 
     class Meta:

@@ -85,6 +85,10 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(default=invitation_expiry)
+    # A viewer invited to some repositories only (history imports carry such roles over): accepting it
+    # gives a membership limited to these, as an admin's limit on a member would.
+    limited_to = models.ManyToManyField("repos.Repository", blank=True, related_name="limited_invitations")
+    repository_limited = models.BooleanField(default=False)
 
     objects = tenant_scoped("tenant")
 

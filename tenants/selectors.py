@@ -49,7 +49,7 @@ def invitations_pending(*, access: TenantAccess) -> QuerySet[Invitation]:
     """The tenant's open invitations (expired ones too, marked so by the page): not accepted or declined."""
     return Invitation.objects.filter(tenant=access.tenant, accepted_at__isnull=True, declined_at__isnull=True).order_by(
         "email"
-    )
+    ).prefetch_related("limited_to")
 
 
 def invitation_get(*, access: TenantAccess, invitation_id: int) -> Invitation:

@@ -28,7 +28,7 @@ from tenants.models import (
     Tenant,
     invitation_expiry,
 )
-from tenants.scoping import system_scope
+from tenants.scoping import system_scope, tenant_scope
 from tenants.validators import validate_github_api_url
 
 if TYPE_CHECKING:  # annotations only: tenants sits below repos and never imports it
@@ -159,7 +159,11 @@ def invitation_create(
             invitation.accepted_at = None
             invitation.declined_at = None
             invitation.expires_at = invitation_expiry()
-            invitation.save(update_fields=["role", "invited_by", "accepted_at", "declined_at", "expires_at"])
+            # An admin's invitation is for every repository, whatever an import had limited it to.
+            invitation.repository_limited = False
+            invitation.save(update_fields=["role", "invited_by", "accepted_at", "declined_at", "expires_at",
+                                           "repository_limited"])
+            invitation.limited_to.clear()
     _invitation_mail_send(invitation=invitation, base_url=base_url)
     return invitation
 
@@ -182,6 +186,34 @@ def _invitation_mail_send(*, invitation: Invitation, base_url: str) -> None:
         logger.exception("could not send the invitation e-mail for invitation %s", invitation.pk)
 
 
+def invitation_import(
+    *,
+    tenant: Tenant,
+    email: str,
+    role: Role | str,
+    repositories: Iterable[Repository] | None = None,
+    notify: bool = False,
+    base_url: str = "",
+) -> bool:
+    """An invitation carried over from another system (history import). `repositories` (not None) makes
+    a viewer invitation limited to them. A member with that e-mail, or any invitation of it already
+    here, is kept as it is, so importing twice changes nothing. Returns whether one was created; the
+    e-mail (`notify`) goes out once the caller's transaction commits."""
+    email = email.strip()
+    role = Role(role)
+    if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+        return False
+    if Invitation.objects.filter(tenant=tenant, email__iexact=email).exists():
+        return False
+    limited = repositories is not None and role == Role.VIEWER
+    invitation = Invitation.objects.create(tenant=tenant, email=email, role=role, repository_limited=limited)
+    if limited and repositories is not None:
+        invitation.limited_to.set(list(repositories))
+    if notify:
+        transaction.on_commit(lambda: _invitation_mail_send(invitation=invitation, base_url=base_url))
+    return True
+
+
 def invitation_revoke(*, invitation: Invitation) -> None:
     invitation.delete()
 
@@ -197,12 +229,24 @@ def invitation_respond(*, invitation: Invitation, user: AbstractBaseUser, accept
         invitation.declined_at = now
         invitation.save(update_fields=["declined_at"])
         return None
-    membership, _ = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
     )
+    if created:
+        _invitation_limits_apply(invitation=invitation, membership=membership)
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
     return membership
+
+
+def _invitation_limits_apply(*, invitation: Invitation, membership: Membership) -> None:
+    """A repository-limited invitation makes a repository-limited viewer (possibly of none left)."""
+    if not invitation.repository_limited or membership.role != Role.VIEWER:
+        return
+    with tenant_scope(invitation.tenant):  # scope: the invitation's own tenant (its repositories)
+        membership.limited_to.set(list(invitation.limited_to.all()))
+    membership.repository_limited = True
+    membership.save(update_fields=["repository_limited"])
 
 
 @transaction.atomic
@@ -222,6 +266,7 @@ def invitations_accept(*, user: AbstractBaseUser, email: str) -> list[Membership
             user=user, tenant_id=invitation.tenant_id, defaults={"role": invitation.role}
         )
         if created:
+            _invitation_limits_apply(invitation=invitation, membership=membership)
             memberships.append(membership)
         invitation.accepted_at = now
         invitation.save(update_fields=["accepted_at"])

@@ -37,6 +37,7 @@ def pages(world) -> dict[str, str]:
         "settings-members": "/t/acme/settings/members/",
         "settings-member-repositories": f"/t/acme/settings/members/{member.pk}/repositories/",
         "settings-credential": "/t/acme/settings/credential/",
+        "settings-import": "/t/acme/settings/import/",
         "profile": "/accounts/profile/?t=acme",
     }
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repos', '0007_admin_names'),
+        ("repos", "0008_badges_follow_filter"),
     ]
 
     operations = [

@@ -2,8 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from stats.api import badges, runs, traffic
-from stats.api import releases, runs, traffic
+from stats.api import badges, releases, runs, traffic
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("traffic/", traffic.TenantTrafficView.as_view(), name="api-tenant-traffic"),

@@ -21,7 +21,8 @@ How they stay exact:
   recomputed: its rollups go with it.
 - Deactivation changes nothing: a deactivated repository's history stays and still counts, exactly as
   the raw aggregates over `tenant.repositories` count it.
-- Imports that write DailyTraffic in bulk (devtools.demo, bench.seed) call `rollups_rebuild` after;
+- History imports (stats.imports) merge through `store.daily_counts_merge`, so they move the rollups by
+  the same deltas. Code that writes DailyTraffic in bulk (devtools.demo, bench.seed) calls `rollups_rebuild` after;
   so does `manage.py rebuild_rollups` and the data migration that builds them for existing data.
 """
 

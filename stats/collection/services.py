@@ -22,6 +22,7 @@ from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
 from stats.collection import planner
 from stats.collection.fetch import RepoFetch, RepoTarget, repository_fetch
+from stats.collection.merge import Counts, daily_window
 from stats.collection.runs import (
     PLANNED_TRIGGERS,
     RESUME_DELAY,
@@ -32,18 +33,21 @@ from stats.collection.runs import (
     collection_run_finalize,
     collection_run_start,
 )
-from stats.collection.store import item_fail, repository_store
+from stats.collection.store import daily_counts_merge, item_fail, repository_store
 from stats.models import CollectionRun, RunItem
 
 __all__ = [
     "PLANNED_TRIGGERS",
     "RESUME_DELAY",
     "CollectionBusy",
+    "Counts",
     "collection_items_collect",
     "collection_plan_for",
     "collection_run_execute",
     "collection_run_finalize",
     "collection_run_start",
+    "daily_counts_merge",
+    "daily_window",
 ]
 
 

@@ -186,6 +186,22 @@ def _buckets_store(
     | None = None,
 ) -> int:
     fetched = _window_counts(views=views, clones=clones, today=today, window=window)
+    create, update = _counts_store(model=model, key=key, repo_id=repo_id, fetched=fetched, on_change=on_change)
+    return len(create) + len(update)
+
+
+def _counts_store(
+    *,
+    model: type[DailyTraffic] | type[WeeklyTraffic],
+    key: str,
+    repo_id: int,
+    fetched: dict[date, merge.Counts],
+    on_change: Callable[[dict[date, merge.Counts], dict[date, merge.Counts], dict[date, merge.Counts]], None]
+    | None = None,
+    create_missing: bool = True,
+) -> tuple[dict[date, merge.Counts], dict[date, merge.Counts]]:
+    if not fetched:
+        return {}, {}
     rows = {
         getattr(row, key): row
         for row in model.objects.filter(
@@ -193,6 +209,8 @@ def _buckets_store(
         )
     }
     stored = {bucket: merge.Counts(*(getattr(row, f) for f in merge.FIELDS)) for bucket, row in rows.items()}
+    if not create_missing:
+        fetched = {bucket: counts for bucket, counts in fetched.items() if bucket in stored}
     create, update = merge.merge(stored, fetched)
     model.objects.bulk_create(
         [model(repository_id=repo_id, **{key: bucket}, **counts.as_dict()) for bucket, counts in create.items()]
@@ -207,7 +225,23 @@ def _buckets_store(
         model.objects.bulk_update(changed, list(merge.FIELDS))
     if on_change is not None and (create or update):
         on_change(stored, create, update)
-    return len(create) + len(update)
+    return create, update
+
+
+def daily_counts_merge(
+    *, repo_id: int, tenant_id: int, counts: dict[date, merge.Counts], create_missing: bool = True
+) -> tuple[int, int]:
+    """Merge known daily counts into a repository's rows exactly as a collection does (per-field maximum,
+    rollups moved in the caller's transaction); `create_missing=False` only raises rows already stored
+    (for counts that know one side of a day only). Returns (rows created, rows raised)."""
+
+    def rollups_apply(stored: dict[date, merge.Counts], create: dict[date, merge.Counts],
+                      update: dict[date, merge.Counts]) -> None:
+        rollups.daily_changes_apply(tenant_id=tenant_id, repo_id=repo_id, stored=stored, create=create, update=update)
+
+    create, update = _counts_store(model=DailyTraffic, key="date", repo_id=repo_id, fetched=counts,
+                                   on_change=rollups_apply, create_missing=create_missing)
+    return len(create), len(update)
 
 
 def _metrics_store(*, repo_id: int, today: date, data: dict[str, Any]) -> None:

@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('repos', '0008_releases_fetched_on'),
-        ('stats', '0008_model_names'),
+        ('repos', '0009_releases_fetched_on'),
+        ("stats", "0009_badges_badge"),
     ]
 
     operations = [

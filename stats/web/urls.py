@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from stats.web import badges, capacity, dashboard, repository, runs
+from stats.web import badges, capacity, dashboard, imports, repository, runs
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.tenant_dashboard, name="tenant-dashboard"),
@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),
     path("collect/", runs.collect_now, name="collect-now"),
     path("capacity/", capacity.capacity, name="capacity"),
+    path("settings/import/", imports.history_import_page, name="history-import"),
 ]
