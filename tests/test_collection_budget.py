@@ -9,7 +9,7 @@ import time_machine
 
 from repos.models import Repository
 from stats.collection import services
-from stats.models import CollectionRun, DailyTraffic
+from stats.models import CollectionRun, DailyTraffic, RunItem
 from tests.collection_support import follow, give_token
 
 START = date(2026, 11, 2)
@@ -72,7 +72,9 @@ def test_it_plans_nothing_for_a_scheduled_run_when_everything_is_fresh(short_bud
         first = scheduled_day(short_budget, world.tenant_a, START, traveller)
         again = services.collection_run_start(tenant=world.tenant_a, trigger=CollectionRun.Trigger.SCHEDULE)
     assert first.repos_total == 1 and first.plan_mode == "full"
-    assert again.repos_total == 0
+    # Traffic is fresh: only the optional release list is left (planned once the budget is known).
+    assert again.repos_total == 1
+    assert list(RunItem.objects.filter(run=again).values_list("groups", flat=True)) == ["releases"]
 
 
 def test_it_continues_a_rate_limited_run_after_the_reset(
