@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from ghtraffic import health
 from ghtraffic.api_root import APIRootView
 from repos import app_views, webhooks
+from stats.web import notify
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("hooks/github/", webhooks.github_app_webhook, name="github-app-hook"),
     path("hooks/", include("stats.collection.urls")),
     path("github-app/setup/", app_views.github_app_setup, name="github-app-setup"),
+    path("notifications/unsubscribe/<str:token>/", notify.unsubscribe, name="notify-unsubscribe"),
     path("", include("tenants.urls")),
     path("t/<slug:tenant_slug>/", include("repos.urls")),
     path("t/<slug:tenant_slug>/", include("stats.web.urls")),
