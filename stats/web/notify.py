@@ -36,7 +36,7 @@ class PreferencesForm(forms.Form):
 
 class WebhookForm(forms.Form):
     url = forms.URLField(max_length=500, label="Webhook URL", assume_scheme="https",
-                         help_text="Receives a signed JSON POST per check with spikes (a "text" field for "
+                         help_text="Receives a signed JSON POST per check with spikes (a 'text' field for "
                                    "Slack, Teams and Matrix bridges).")
     secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False), label="Signing secret",
                              help_text="Leave empty to keep the current one (a new webhook gets a generated one).")
