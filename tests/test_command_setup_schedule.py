@@ -1,4 +1,4 @@
-"""manage.py setup_schedule: the daily collection Schedule from COLLECT_SCHEDULE or --cron, and the notification ones."""
+"""manage.py setup_schedule: the collection Schedule (COLLECT_SCHEDULE or --cron) and the notification ones."""
 
 from __future__ import annotations
 
