@@ -163,10 +163,15 @@ def test_it_warns_about_a_suspended_app_installation(world) -> None:
 
 def test_it_warns_when_the_app_installation_was_revoked(world) -> None:
     # What the collection leaves behind: the installation unlinked, repositories failing for want of a credential.
-    assert kinds(world.tenant_a) == []
+    world.repo_a.last_error_code = ErrorCode.NO_CREDENTIAL
+    world.repo_a.save()
+    assert kinds(world.tenant_a) == []  # never collected: a tenant still setting up, not a loss
     world.repo_a.last_error_code = ErrorCode.APP_UNINSTALLED
+    world.repo_a.last_success_at = NOW - timedelta(days=1)
     world.repo_a.save()
     assert kinds(world.tenant_a) == ["credential_gone"]
+    warnings_notify(tenant=world.tenant_a, now=NOW)
+    assert "revoked or uninstalled" in mail.outbox[0].subject
 
 
 def test_it_warns_about_a_token_github_rejects(world) -> None:

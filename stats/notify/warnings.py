@@ -93,8 +93,11 @@ def _repository_names(repositories: list[Repository]) -> tuple[str, ...]:
 def tenant_warnings(*, tenant: Tenant, now: datetime | None = None) -> list[CredentialWarning]:
     """What the tenant's admins must act on before traffic is lost (3 queries)."""
     now = now or timezone.now()
-    active = list(Repository.objects.filter(tenant=tenant, active=True).only("id", "owner", "name", "last_error_code"))
+    active = list(Repository.objects.filter(tenant=tenant, active=True)
+                  .only("id", "owner", "name", "last_error_code", "last_success_at"))
     codes = {repository.last_error_code for repository in active}
+    # Collection had worked, then lost its credential (a tenant that never had one is onboarding, not at loss).
+    gone = any(r.last_error_code in CREDENTIAL_GONE_CODES and r.last_success_at is not None for r in active)
     warnings: list[CredentialWarning] = []
     installation = GitHubAppInstallation.objects.filter(tenant=tenant).first()
     credential = GitHubCredential.objects.filter(tenant=tenant).first() if installation is None else None
@@ -107,7 +110,7 @@ def tenant_warnings(*, tenant: Tenant, now: datetime | None = None) -> list[Cred
         ))
     elif credential is not None:
         warnings += _token_warnings(credential, now, rejected=ErrorCode.BAD_CREDENTIAL in codes)
-    elif installation is None and active and codes & set(CREDENTIAL_GONE_CODES):
+    elif installation is None and gone:
         warnings.append(CredentialWarning(
             "credential_gone", "error", "The GitHub App installation was revoked or uninstalled, or the token "
             "removed: nothing is collected",
