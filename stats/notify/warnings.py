@@ -29,6 +29,7 @@ FIX_TOKEN = (
     "create a new token on GitHub (fine-grained: Administration read-only on the repositories) and save it in "
     "Settings → GitHub credential, or connect the GitHub App, which needs no renewal"
 )
+WARNED_CODES = (*LOST_ACCESS_CODES, *CREDENTIAL_GONE_CODES, ErrorCode.BAD_CREDENTIAL)
 SHOWN_REPOSITORIES = 10
 
 
@@ -86,21 +87,31 @@ def _token_warnings(credential: GitHubCredential, now: datetime, rejected: bool)
     )]
 
 
+def _credential_of(tenant: Tenant) -> tuple[GitHubAppInstallation | None, GitHubCredential | None]:
+    """The tenant's App installation, else its token, in one query (the tenant row joined to both)."""
+    joined = Tenant.objects.select_related("github_app_installation", "github_credential").get(pk=tenant.pk)
+    installation = getattr(joined, "github_app_installation", None)
+    credential = getattr(joined, "github_credential", None) if installation is None else None
+    return installation, credential
+
+
 def _repository_names(repositories: list[Repository]) -> tuple[str, ...]:
     return tuple(repository.full_name for repository in repositories)
 
 
 def tenant_warnings(*, tenant: Tenant, now: datetime | None = None) -> list[CredentialWarning]:
-    """What the tenant's admins must act on before traffic is lost (3 queries)."""
+    """What the tenant's admins must act on before traffic is lost (2 queries: the dashboard shows it)."""
     now = now or timezone.now()
-    active = list(Repository.objects.filter(tenant=tenant, active=True)
-                  .only("id", "owner", "name", "last_error_code", "last_success_at"))
+    # Only the repositories whose last collection failed for a reason named here.
+    active = list(
+        Repository.objects.filter(tenant=tenant, active=True, last_error_code__in=WARNED_CODES)
+        .only("id", "owner", "name", "last_error_code", "last_success_at")
+    )
     codes = {repository.last_error_code for repository in active}
     # Collection had worked, then lost its credential (a tenant that never had one is onboarding, not at loss).
     gone = any(r.last_error_code in CREDENTIAL_GONE_CODES and r.last_success_at is not None for r in active)
     warnings: list[CredentialWarning] = []
-    installation = GitHubAppInstallation.objects.filter(tenant=tenant).first()
-    credential = GitHubCredential.objects.filter(tenant=tenant).first() if installation is None else None
+    installation, credential = _credential_of(tenant)
     if installation is not None and installation.suspended_at is not None:
         warnings.append(CredentialWarning(
             "app_suspended", "error", f"The GitHub App installation on {installation.account} is suspended: GitHub "
