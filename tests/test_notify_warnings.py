@@ -131,6 +131,8 @@ def test_it_shows_the_expiry_banner_to_admins_only(world, time_machine) -> None:
     assert "expires in 3 days" in page
     assert "expires in 3 days" not in world.client_for(world.victor).get("/t/acme/").content.decode()
     assert "credential-warnings" not in world.client_for(world.bob).get("/t/globex/").content.decode()
+    settings_page = world.client_for(world.alice).get("/t/acme/settings/credential/").content.decode()
+    assert "GitHub says it expires 7 Mar 2026 12:00 UTC" in settings_page
 
 
 def test_it_makes_check_collection_fail_on_an_expiring_token(world, time_machine, capsys) -> None:
