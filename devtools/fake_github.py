@@ -83,6 +83,9 @@ class FakeGitHub:
         self.renamed: dict[str, int] = {}  # old lower-case full name -> github id
         self.tokens: set[str] | None = None  # None: any bearer token is valid
         self.budgets: dict[str, TokenBudget] = {}
+        # Token → its `github-authentication-token-expiration` header ("2026-12-14 10:00:00 UTC"), sent
+        # with every answer to that token (GitHub does so for fine-grained and expiring classic tokens).
+        self.token_expirations: dict[str, str] = {}
         self.requests: list[FakeRequest] = []
         # Requests being answered right now, and the most ever at once (checks client concurrency).
         self.in_flight = 0

@@ -258,6 +258,9 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 "x-ratelimit-reset": str(budget.reset),
                 "x-ratelimit-resource": "core",
             }
+        expiration = gh.token_expirations.get(getattr(self, "_token", ""))
+        if expiration:
+            headers = {**headers, "github-authentication-token-expiration": expiration}
         gh.log(FakeRequest(self.command, self._split.path if hasattr(self, "_split") else self.path,
                            self._split.query if hasattr(self, "_split") else "",
                            {k: v for k, v in self.headers.items()}, status))

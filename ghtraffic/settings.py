@@ -391,3 +391,14 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ghtraffic@localhost")
 # Absolute links in e-mails (invitations), e.g. https://traffic.example.com; empty: taken from the request.
 SITE_URL = env_str("SITE_URL").rstrip("/")
+
+# --- Notifications (stats.notify): traffic alerts, warnings, weekly digest ---------------------------------
+# UTC cron expressions ("off" removes one): credential warnings (each e-mailed once), the daily check of
+# yesterday's traffic spikes, and the weekly digest (Mondays).
+NOTIFY_WARNINGS_SCHEDULE = env_str("NOTIFY_WARNINGS_SCHEDULE", "5 * * * *")
+NOTIFY_ALERTS_SCHEDULE = env_str("NOTIFY_ALERTS_SCHEDULE", "40 6 * * *")
+NOTIFY_DIGEST_SCHEDULE = env_str("NOTIFY_DIGEST_SCHEDULE", "0 7 * * 1")
+# Outgoing alert webhooks: seconds before giving up, and (tests, local bridges only) whether a webhook may
+# reach loopback/private addresses. Off in production: an admin-supplied URL must not reach internal services.
+NOTIFY_WEBHOOK_TIMEOUT_SECONDS = float(env_str("NOTIFY_WEBHOOK_TIMEOUT_SECONDS", "10"))
+NOTIFY_WEBHOOK_ALLOW_PRIVATE = env_bool("NOTIFY_WEBHOOK_ALLOW_PRIVATE", False)

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from ghtraffic import health
 from ghtraffic.api_root import APIRootView
 from repos import app_views, webhooks
-from stats.web import badges
+from stats.web import badges, notify
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -30,6 +30,7 @@ urlpatterns = [
     path("badge/<slug:token>/<slug:metric>.svg", badges.badge_image, name="badge-svg"),
     path("badge/<slug:token>/<slug:metric>.json", badges.badge_endpoint, name="badge-json"),
     path("github-app/setup/", app_views.github_app_setup, name="github-app-setup"),
+    path("notifications/unsubscribe/<str:token>/", notify.unsubscribe, name="notify-unsubscribe"),
     path("", include("tenants.urls")),
     path("t/<slug:tenant_slug>/", include("repos.urls")),
     path("t/<slug:tenant_slug>/", include("stats.web.urls")),

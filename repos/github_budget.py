@@ -4,8 +4,11 @@ thread using the credential."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 import requests
+
+from repos.github_token_expiry import token_expiration_of
 
 
 class RateBudget:
@@ -19,12 +22,17 @@ class RateBudget:
         self.reset_at: float | None = None
         # Set when a wait is too long to sleep through: every later request stops at once.
         self.blocked_until: float | None = None
+        # When the token expires, as GitHub's `github-authentication-token-expiration` header last said.
+        self.token_expires_at: datetime | None = None
 
     def observe(self, headers: requests.structures.CaseInsensitiveDict) -> None:
         remaining = int_header(headers, "x-ratelimit-remaining")
         limit = int_header(headers, "x-ratelimit-limit")
         reset = int_header(headers, "x-ratelimit-reset")
+        expires_at = token_expiration_of(headers)
         with self._lock:
+            if expires_at is not None:
+                self.token_expires_at = expires_at
             if remaining is not None:
                 self.remaining = remaining
             if limit is not None:

@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from stats.models import (
+    AlertWebhook,
     CollectionRun,
     DailyTraffic,
     PathSnapshot,
     ReferrerSnapshot,
     RepositoryMetrics,
     RunItem,
+    TrafficAlert,
     WeeklyTraffic,
 )
 
@@ -71,3 +73,17 @@ class CollectionRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(TrafficAlert)
+class TrafficAlertAdmin(RepoDataAdmin):
+    list_display = ["repository", "date", "metric", "count", "baseline", "delivered_at"]
+    list_filter = ["repository__tenant", "metric"]
+
+
+@admin.register(AlertWebhook)
+class AlertWebhookAdmin(admin.ModelAdmin):
+    list_display = ["tenant", "url", "enabled", "last_status"]
+    # The signing secret stays out of the admin, like the GitHub token.
+    exclude = ["secret_encrypted"]
+    readonly_fields = ["last_status"]

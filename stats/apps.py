@@ -5,8 +5,10 @@ from django.db.models.signals import post_delete, post_migrate, pre_delete
 def _schedule_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
     # Imported late: the scheduling module needs the app registry.
     from stats.collection.scheduling import collection_schedule_post_migrate
+    from stats.notify.scheduling import notify_schedules_post_migrate
 
     collection_schedule_post_migrate(using=using)
+    notify_schedules_post_migrate(using=using)
 
 
 class StatsConfig(AppConfig):
@@ -14,7 +16,7 @@ class StatsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Every `migrate` creates/updates the daily collection Schedule from COLLECT_SCHEDULE.
+        # Every `migrate` creates/updates the collection Schedule (COLLECT_SCHEDULE) and the notification ones.
         post_migrate.connect(_schedule_after_migrate, sender=self, dispatch_uid="stats.collection_schedule")
         # Removing a repository deletes its history: its tenant's rollups follow (repos cannot import stats).
         from stats.collection.rollups import repository_post_delete, repository_pre_delete

@@ -343,3 +343,95 @@ class ReleaseAssetDownloads(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["asset", "date"], name="release_downloads_unique_asset_date")
         ]
+# --- Notifications (stats.notify): alerts, warnings, preferences, the outgoing webhook ---------------------------
+class TrafficAlert(models.Model):
+    """A day whose views or clones were well above the repository's recent baseline (stats.notify.alerts).
+    One per repository, day and metric, so a re-run check finds it again instead of alerting twice."""
+
+    class Metric(models.TextChoices):
+        VIEWS = "views", "Views"
+        CLONES = "clones", "Clones"
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="traffic_alerts")
+    date = models.DateField()
+    metric = models.CharField(max_length=10, choices=Metric.choices)
+    count = models.PositiveIntegerField()
+    # The median of the previous covered days the day was compared with.
+    baseline = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+    # Set once members and the webhook were told: delivery happens once, whatever re-runs.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        ordering = ["-date", "repository__owner", "repository__name", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "date", "metric"], name="alert_unique_repository_date_metric")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository} {self.metric} spike on {self.date}: {self.count} (baseline {self.baseline})"
+
+
+class AlertCause(models.Model):
+    """A likely cause a detector named for an alert (a referrer that jumped, a star jump…)."""
+
+    alert = models.ForeignKey(TrafficAlert, on_delete=models.CASCADE, related_name="causes")
+    kind = models.CharField(max_length=30)
+    summary = models.CharField(max_length=500)
+    objects = tenant_scoped("alert__repository__tenant")
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.summary}"
+
+
+class NotificationPreference(models.Model):
+    """What one member wants to be told. No row means the defaults below (a member opts in)."""
+
+    membership = models.OneToOneField(
+        "tenants.Membership", on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    spike_email = models.BooleanField(default=False)
+    weekly_digest = models.BooleanField(default=False)
+    # Admins only: token expiry, App installation and lost-access warnings. On unless turned off:
+    # missing them loses data.
+    warning_email = models.BooleanField(default=True)
+    objects = tenant_scoped("membership__tenant")
+
+    def __str__(self) -> str:
+        return f"notification preferences of {self.membership}"
+
+
+class AlertWebhook(models.Model):
+    """A tenant's outgoing webhook: alerts are POSTed as JSON signed with HMAC-SHA256 of `secret`."""
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="alert_webhook")
+    url = models.URLField(max_length=500)
+    # Fernet-encrypted like the GitHub token: the receiver checks signatures with the plaintext.
+    secret_encrypted = models.TextField()
+    enabled = models.BooleanField(default=True)
+    last_status = models.CharField(max_length=200, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+    objects = tenant_scoped("tenant")
+
+    def __str__(self) -> str:
+        return f"alert webhook of {self.tenant}"
+
+
+class WarningNotice(models.Model):
+    """A warning already e-mailed to a tenant's admins (token expiring in 14 days, App suspended…), so the
+    hourly and daily checks send each one once. Removed when the warning no longer holds."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="warning_notices")
+    key = models.CharField(max_length=200)
+    sent_at = models.DateTimeField()
+    objects = tenant_scoped("tenant")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="warning_notice_unique_tenant_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} sent to {self.tenant} at {self.sent_at:%Y-%m-%d %H:%M}"

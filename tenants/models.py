@@ -111,6 +111,9 @@ class GitHubCredential(models.Model):
     token_encrypted = models.TextField()
     token_last4 = models.CharField(max_length=4)
     api_url = models.URLField(blank=True, help_text="Overrides GITHUB_API_URL for this tenant (GitHub Enterprise).")
+    # When GitHub says the token stops working (its `github-authentication-token-expiration` header, sent
+    # for fine-grained and expiring classic tokens); null: no expiry known. Drives the expiry warnings.
+    expires_at = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
     objects = tenant_scoped("tenant")
 

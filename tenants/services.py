@@ -284,7 +284,11 @@ def github_credential_set(*, tenant: Tenant, token: str, api_url: str = "") -> G
     with transaction.atomic():
         credential, _ = GitHubCredential.objects.update_or_create(
             tenant=tenant,
-            defaults={"token_encrypted": encrypt_secret(token), "token_last4": token[-4:], "api_url": api_url},
+            defaults={
+                "token_encrypted": encrypt_secret(token), "token_last4": token[-4:], "api_url": api_url,
+                # A new token: its expiry is learnt from GitHub's next answer.
+                "expires_at": None,
+            },
         )
         # One credential at a time: a token replaces a linked GitHub App installation.
         GitHubAppInstallation.objects.filter(tenant=tenant).delete()

@@ -1,4 +1,4 @@
-"""manage.py setup_schedule: the daily collection Schedule from COLLECT_SCHEDULE or --cron."""
+"""manage.py setup_schedule: the collection Schedule (COLLECT_SCHEDULE or --cron) and the notification ones."""
 
 from __future__ import annotations
 
@@ -43,4 +43,15 @@ def test_it_removes_the_schedule_when_turned_off(no_schedule, settings, capsys):
     settings.COLLECT_SCHEDULE = "off"
     call_command("setup_schedule")
     assert "removed" in capsys.readouterr().out
-    assert not Schedule.objects.exists()
+    assert not Schedule.objects.filter(name=SCHEDULE_NAME).exists()
+
+
+def test_it_also_sets_up_the_notification_schedules(no_schedule, settings, capsys):
+    settings.NOTIFY_ALERTS_SCHEDULE = "off"
+    call_command("setup_schedule")
+    out = capsys.readouterr().out
+    assert "ghtraffic weekly digest: created; cron '0 7 * * 1' (UTC)" in out
+    assert "ghtraffic traffic alerts: absent" in out
+    assert set(Schedule.objects.values_list("name", flat=True)) == {
+        SCHEDULE_NAME, "ghtraffic credential warnings", "ghtraffic weekly digest",
+    }

@@ -35,6 +35,7 @@ from stats.collection.runs import (
 )
 from stats.collection.store import daily_counts_merge, item_fail, repository_store
 from stats.models import CollectionRun, RunItem
+from tenants.credential_expiry import github_credential_expiry_record
 
 __all__ = [
     "PLANNED_TRIGGERS",
@@ -140,6 +141,9 @@ def _items_collect(
             for future in futures:
                 future.cancel()
             raise
+    if client.budget.token_expires_at is not None:
+        # Only when GitHub said so: a run that got no answer must not forget a known expiry.
+        github_credential_expiry_record(tenant=run.tenant, expires_at=client.budget.token_expires_at)
     return done
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from stats.web import badges, capacity, dashboard, imports, repository, runs
+from stats.web import badges, capacity, dashboard, imports, notify, repository, runs
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", dashboard.tenant_dashboard, name="tenant-dashboard"),
@@ -15,4 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("collect/", runs.collect_now, name="collect-now"),
     path("capacity/", capacity.capacity, name="capacity"),
     path("settings/import/", imports.history_import_page, name="history-import"),
+    path("notifications/", notify.notification_preferences, name="notify-preferences"),
+    path("digest/preview/", notify.digest_preview, name="digest-preview"),
+    path("settings/alerts/", notify.alert_webhook, name="notify-webhook"),
 ]
