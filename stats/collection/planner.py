@@ -16,6 +16,12 @@ Why this is lossless (facts in shared/github-api/README.md, derived from GitHub'
 A group fetched today is fresh; with an ample budget every group is fetched once per UTC day
 (freshness), exactly as a daily run did. With a short budget, at-risk groups come first, ordered
 by the deadline of the oldest bucket GitHub still serves and we do not have, then the stalest ones.
+
+Optional groups (OPTIONAL_GROUPS: star history, CI runs) lose nothing by waiting: the caller says per
+repository how many requests each wants now (RepositoryState.optional). They ride along with a
+repository's traffic fetch, only with the budget left once every traffic group due (at risk and stale)
+is planned, never in a run whose budget is unknown nor in a person's run: they never cost a traffic day,
+and never make a run of their own.
 """
 
 from __future__ import annotations
@@ -33,8 +39,12 @@ class Group(StrEnum):
     DAY_SERIES = "day"  # views and clones, per=day
     WEEK_SERIES = "week"  # views and clones, per=week
     POPULAR = "popular"  # top referrers and top paths
+    STARGAZERS = "stargazers"  # optional: the stargazer list with starred_at (star history)
+    CI_RUNS = "ci_runs"  # optional: Actions workflow runs per day (CI-clone estimate)
 
 
+# Low-priority groups, planned only with budget left over; their cost varies per repository.
+OPTIONAL_GROUPS: tuple[Group, ...] = (Group.STARGAZERS, Group.CI_RUNS)
 ALL_GROUPS: tuple[Group, ...] = (Group.METADATA, Group.DAY_SERIES, Group.WEEK_SERIES, Group.POPULAR)
 REQUESTS: dict[Group, int] = {Group.METADATA: 1, Group.DAY_SERIES: 2, Group.WEEK_SERIES: 2, Group.POPULAR: 2}
 REQUESTS_PER_REPOSITORY = sum(REQUESTS.values())
@@ -60,6 +70,8 @@ class RepositoryState:
     full_name: str
     # The UTC day each group was last fetched successfully (None: never).
     fetched_on: dict[Group, date | None]
+    # Optional groups wanted now and the requests each may spend (absent or 0: not wanted).
+    optional: dict[Group, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,8 @@ class PlannedRepository:
     requests: int
     # The smallest slack of its planned groups: how urgent this repository is.
     slack: int
+    # Requests its optional groups may spend (included in `requests`).
+    optional: dict[Group, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,7 +197,9 @@ def collection_plan(
     at_risk: list[tuple[int, str, RepositoryState, GroupDue]] = []
     stale: list[tuple[int, str, RepositoryState, GroupDue]] = []
     fresh: list[tuple[int, str, RepositoryState, GroupDue]] = []
+    states_seen: list[RepositoryState] = []
     for state in states:
+        states_seen.append(state)
         for group in ALL_GROUPS:
             due = group_due(group, state.fetched_on.get(group), today)
             # Ties: never-fetched first, then the oldest fetch, then by name (stable, readable).
@@ -221,13 +237,27 @@ def collection_plan(
             order.append(state.repository_id)
         chosen[state.repository_id].append(due)
 
+    # Optional work only from what is left once every due traffic group is in, for repositories fetched
+    # anyway; never when the budget is unknown (the first planned run learns it) nor in a person's run.
+    optional: dict[int, dict[Group, int]] = {}
+    if limit is not None and not force and spent >= freshness:
+        for state in sorted(states_seen, key=lambda s: s.full_name.lower()):
+            for group in OPTIONAL_GROUPS:
+                cost = state.optional.get(group, 0)
+                if state.repository_id not in chosen or cost <= 0 or spent + cost > limit:
+                    continue
+                spent += cost
+                optional.setdefault(state.repository_id, {})[group] = cost
+
     planned = [
         PlannedRepository(
             repository_id=repo_id,
             full_name=names[repo_id],
-            groups=tuple(group for group in ALL_GROUPS if any(d.group is group for d in chosen[repo_id])),
-            requests=sum(REQUESTS[d.group] for d in chosen[repo_id]),
+            groups=tuple(group for group in ALL_GROUPS if any(d.group is group for d in chosen[repo_id]))
+            + tuple(optional.get(repo_id, {})),
+            requests=sum(REQUESTS[d.group] for d in chosen[repo_id]) + sum(optional.get(repo_id, {}).values()),
             slack=min(d.slack for d in chosen[repo_id]),
+            optional=optional.get(repo_id, {}),
         )
         for repo_id in order
     ]
