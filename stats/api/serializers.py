@@ -28,6 +28,18 @@ class TrafficPointSerializer(serializers.Serializer):
     )
 
 
+CI_ESTIMATE_HELP = (
+    "Estimated CI clones: GitHub Actions workflow runs created in the bucket times the repository's checkouts per "
+    "run (default 1). Null when the estimate is off for the repository or a day of the bucket has no run count."
+)
+HUMAN_ESTIMATE_HELP = "Estimated human clones: per day max(0, clones - CI estimate), summed. Null like the estimate."
+
+
+class RepositoryTrafficPointSerializer(TrafficPointSerializer):
+    ci_clones_estimate = serializers.IntegerField(allow_null=True, help_text=CI_ESTIMATE_HELP)
+    clones_human_estimate = serializers.IntegerField(allow_null=True, help_text=HUMAN_ESTIMATE_HELP)
+
+
 class TenantTrafficPointSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="Start of the bucket: the day, the week's Monday or the month's 1st.")
     views = serializers.IntegerField(allow_null=True)
@@ -48,13 +60,21 @@ class TotalsSerializer(serializers.Serializer):
     clones = serializers.IntegerField(allow_null=True)
 
 
+class RepositoryTotalsWithEstimateSerializer(TotalsSerializer):
+    ci_clones_estimate = serializers.IntegerField(allow_null=True, help_text="Sum over the buckets with an estimate.")
+    clones_human_estimate = serializers.IntegerField(allow_null=True)
+
+
 class RepositoryTrafficSerializer(serializers.Serializer):
     repo = serializers.CharField()
     interval = serializers.ChoiceField(choices=["day", "week", "month"])
     from_ = serializers.DateField(source="start")
     to = serializers.DateField(source="end")
-    results = TrafficPointSerializer(many=True)
-    totals = TotalsSerializer()
+    results = RepositoryTrafficPointSerializer(many=True)
+    totals = RepositoryTotalsWithEstimateSerializer()
+    ci_estimate = serializers.CharField(
+        allow_null=True, help_text="How the CI-clone estimate is made, or null when it is off for the repository."
+    )
 
 
 class RepositoryTotalsSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from stats.api import runs, traffic
+from stats.api import runs, star_history, traffic
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("traffic/", traffic.TenantTrafficView.as_view(), name="api-tenant-traffic"),
@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("repos/<str:owner>/<str:name>/referrers/", traffic.ReferrersView.as_view(), name="api-repo-referrers"),
     path("repos/<str:owner>/<str:name>/paths/", traffic.PathsView.as_view(), name="api-repo-paths"),
     path("repos/<str:owner>/<str:name>/stars/", traffic.StarsView.as_view(), name="api-repo-stars"),
+    path("repos/<str:owner>/<str:name>/stars/history/", star_history.StarHistoryView.as_view(),
+         name="api-repo-star-history"),
     path("collect/", runs.CollectView.as_view(), name="api-collect"),
     path("runs/", runs.RunListView.as_view(), name="api-runs"),
 ]

@@ -48,8 +48,9 @@ MAX_STARS_LISTED = STARGAZER_PAGE_CAP * STARGAZERS_PER_PAGE
 
 
 def _ci_days(repository: Repository, today: date) -> tuple[date, date] | None:
-    start = (repository.ci_runs_fetched_through + timedelta(days=1) if repository.ci_runs_fetched_through
-             else today - timedelta(days=CI_RUNS_BACKFILL_DAYS))
+    start = today - timedelta(days=CI_RUNS_BACKFILL_DAYS)
+    if repository.ci_runs_fetched_through is not None:
+        start = max(start, repository.ci_runs_fetched_through + timedelta(days=1))
     end = today - timedelta(days=1)
     return (start, end) if start <= end else None
 
@@ -158,11 +159,14 @@ def _stargazers_fetch(client: GitHubClient, target: OptionalTarget, full_name: s
 
     # The page read last time holds the mark, unless unstars moved stars not stored yet onto earlier
     # pages: then it starts after the mark, and we read back until a page starts at or before it.
+    if spent >= allowance:
+        return
     current = stargazers_page(client, full_name, page)
     spent += 1
     earliest = current.starred_at[0] if current.starred_at else None
     back = page - 1
-    while mark is not None and back >= 1 and earliest is not None and earliest > mark and spent < allowance:
+    # (An empty page: the list shrank below it.)
+    while mark is not None and back >= 1 and (earliest is None or earliest > mark) and spent < allowance:
         previous = stargazers_page(client, full_name, back)
         spent += 1
         take(previous.starred_at)
@@ -174,7 +178,6 @@ def _stargazers_fetch(client: GitHubClient, target: OptionalTarget, full_name: s
             break
         take(current.starred_at)
         if not current.has_next:
-            out.complete = True
             # The last page GitHub lists is page 400 and it is full: newer stargazers are not listed.
             out.capped = page >= STARGAZER_PAGE_CAP and len(current.starred_at) >= STARGAZERS_PER_PAGE
             break
@@ -183,7 +186,9 @@ def _stargazers_fetch(client: GitHubClient, target: OptionalTarget, full_name: s
         page += 1
         current = stargazers_page(client, full_name, page)
         spent += 1
-    out.resume_page = max(1, page)
+    out.resume_page = max(1, page - 1 if not current.starred_at else page)
+    # A backfill cut by the cap misses the newest stars: it never stands for the days before tracking.
+    out.complete = (not current.has_next or current.capped) and (not out.capped or target.stargazers_backfilled)
 
 
 def _ci_runs_fetch(client: GitHubClient, days: tuple[date, date], allowance: int, full_name: str,
