@@ -118,7 +118,6 @@ class RepositoryTrafficView(TrafficAPIView):
                             for point, estimate in zip(points, estimates, strict=True)],
                 "totals": {**asdict(selectors.totals_of(points)), "ci_clones_estimate": ci_total,
                            "clones_human_estimate": human_total},
-                "ci_estimate": ci_estimates.method_text(repository) if repository.ci_runs_enabled else None,
             }
         ).data
         if self.wants_csv:
