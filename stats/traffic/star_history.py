@@ -113,7 +113,8 @@ def star_history_chart(history: StarHistory) -> dict[str, object]:
     return {
         "labels": labels,
         "unit": "day",
-        "zero": False,
+        # From the first star the line starts near 0; a capped history starts at tens of thousands.
+        "zero": history.first_star is not None,
         "fill": False,
         "tension": 0,
         "spanGaps": True,
