@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from devtools.demo_releases import demo_releases_seed
+from devtools.demo_stars import demo_star_history_seed
 from repos.models import Repository
 from stats.collection.rollups import rollups_rebuild
 from stats.models import DailyTraffic, PathSnapshot, ReferrerSnapshot, RepositoryMetrics, WeeklyTraffic
@@ -192,6 +193,7 @@ def demo_data_seed(*, today: date, days: int = 365) -> DemoSummary:
     PathSnapshot.objects.bulk_create(paths, batch_size=2000)
     RepositoryMetrics.objects.bulk_create(metrics, batch_size=2000, ignore_conflicts=True)
     demo_releases_seed(repositories=list(Repository.objects.filter(tenant=tenant)), today=today, days=days)
+    demo_star_history_seed(tenant=tenant, today=today)
     # bulk_create bypasses the collection, which keeps the rollups: build them from the rows just written.
     rollups_rebuild(tenant_ids=[tenant.pk])
     return DemoSummary(created=True, repositories=len(DEMO_REPOSITORIES), daily_rows=len(daily))

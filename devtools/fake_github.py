@@ -28,6 +28,7 @@ from typing import Any
 from devtools.fake_github_app import FakeGitHubApp
 from devtools.fake_github_http import GitHubHandler
 from devtools.fake_github_releases import FakeReleases
+from devtools.fake_github_stars import ActionsRuns, StargazerLists
 from devtools.fake_github_types import (  # re-exported: tests and benchmarks import them from here
     DOC_URL,
     FAULT_KINDS,
@@ -98,6 +99,9 @@ class FakeGitHub:
         # The GitHub App side (App JWTs, installations, installation tokens): see enable_app().
         self.app: FakeGitHubApp | None = None
         self.releases = FakeReleases(self)  # devtools.fake_github_releases
+        # Stargazers with their starred_at, and Actions workflow runs (devtools.fake_github_stars).
+        self.stargazers = StargazerLists()
+        self.actions = ActionsRuns()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -307,7 +311,8 @@ class FakeGitHub:
             "fork": repo.fork,
             "archived": repo.archived,
             "html_url": f"https://github.com/{repo.full_name}",
-            "stargazers_count": repo.seed % 500 + age // 7,
+            "stargazers_count": (len(self.stargazers.listed(repo, self.now))
+                                 if self.stargazers.configured(repo.full_name) else repo.seed % 500 + age // 7),
             "watchers_count": repo.seed % 500 + age // 7,
             "forks_count": repo.seed % 50 + age // 60,
             "subscribers_count": repo.seed % 30 + age // 90,

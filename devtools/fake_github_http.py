@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from devtools import fake_github_stars
 from devtools.fake_github_app import handle_app_request
 from devtools.fake_github_releases import serve_releases
 from devtools.fake_github_types import DOC_URL, FakeRepo, FakeRequest
@@ -26,6 +27,9 @@ ROUTES = (
     (re.compile(r"^/orgs/([^/]+)/repos$"), "org_repos"),
     (re.compile(r"^/installation/repositories$"), "installation_repos"),
     (re.compile(r"^/repos/([^/]+)/([^/]+)/releases$"), "releases"),
+    (re.compile(r"^/repos/([^/]+)/([^/]+)/stargazers$"), "stargazers"),
+    (re.compile(r"^/repos/([^/]+)/([^/]+)/stargazers/count$"), "stargazers_count"),
+    (re.compile(r"^/repos/([^/]+)/([^/]+)/actions/runs$"), "actions_runs"),
 )
 
 
@@ -90,6 +94,10 @@ class GitHubHandler(BaseHTTPRequestHandler):
         self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
 
     # --- routes ----------------------------------------------------------------------------------
+    _route_stargazers = fake_github_stars.route_stargazers
+    _route_stargazers_count = fake_github_stars.route_stargazers_count
+    _route_actions_runs = fake_github_stars.route_actions_runs
+
     def _find(self, owner: str, name: str, rest: str) -> FakeRepo | None:
         gh = self.github
         key = f"{owner}/{name}".lower()

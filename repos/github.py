@@ -216,10 +216,16 @@ class GitHubClient:
     # Every frame below this one (requests, urllib3) holds the Authorization header in its locals:
     # Django's exception reports (error e-mails) show those frames' variables as "********************".
     @method_decorator(sensitive_variables())
-    def get(self, path: str, *, params: dict[str, Any] | None = None, etag: str | None = None) -> ApiResponse:
-        """GET `path`; 304 when `etag` still matches. Raises GitHubError subclasses with safe messages."""
+    def get(
+        self, path: str, *, params: dict[str, Any] | None = None, etag: str | None = None,
+        accept: str | None = None,
+    ) -> ApiResponse:
+        """GET `path`; 304 when `etag` still matches. Raises GitHubError subclasses with safe messages.
+        `accept`: another media type (e.g. the stargazer list with `starred_at`)."""
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         headers = {"If-None-Match": etag} if etag else {}
+        if accept:
+            headers["Accept"] = accept
         refreshed = False
         for _attempt in range(MAX_RATE_LIMIT_SLEEPS + 1 + int(self._refreshable)):
             self._wait_for_budget()

@@ -28,6 +28,19 @@ class Repository(models.Model):
     releases_fetched_on = models.DateField(null=True, blank=True)
     # The cause of last_error (repos.github.ErrorCode), from which the fix hint is derived.
     last_error_code = models.CharField(max_length=40, blank=True)
+    # Star history (stats.collection.optional): the stargazer list, oldest first, read page by page.
+    stargazers_fetched_on = models.DateField(null=True, blank=True)
+    stargazers_resume_page = models.PositiveIntegerField(default=1)  # the page read last: it holds the mark
+    stargazers_last_starred_at = models.DateTimeField(null=True, blank=True)
+    stargazers_backfilled_on = models.DateField(null=True, blank=True)
+    stargazers_capped = models.BooleanField(default=False)
+    stargazers_error = models.CharField(max_length=300, blank=True)
+    # CI-clone estimate: workflow runs per day (opt-in), times runs' checkouts of the repository.
+    ci_runs_enabled = models.BooleanField(default=False)
+    ci_checkouts_per_run = models.DecimalField(max_digits=4, decimal_places=2, default=1)
+    ci_runs_fetched_on = models.DateField(null=True, blank=True)
+    ci_runs_fetched_through = models.DateField(null=True, blank=True)
+    ci_runs_error = models.CharField(max_length=300, blank=True)
 
     objects = tenant_scoped("tenant")
 

@@ -435,3 +435,38 @@ class WarningNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} sent to {self.tenant} at {self.sent_at:%Y-%m-%d %H:%M}"
+class StargazerDay(models.Model):
+    """How many of the repository's current stargazers starred it on one UTC day (GitHub's `starred_at`).
+
+    Rebuilt from the stargazer list: someone who unstarred is no longer listed, so the cumulative sum is
+    "today's stargazers by the day they starred", not the count GitHub showed on that day.
+    """
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="stargazer_days")
+    date = models.DateField()
+    stars = models.PositiveIntegerField(default=0)
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "stargazers per day"
+        verbose_name_plural = "stargazers per day"
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "date"], name="stargazer_day_unique_repository_date")
+        ]
+
+
+class WorkflowRunDay(models.Model):
+    """GitHub Actions workflow runs created on one UTC day: the basis of the CI-clone estimate.
+    A missing row is unknown (never fetched), not zero."""
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="workflow_run_days")
+    date = models.DateField()
+    workflow_runs = models.PositiveIntegerField(default=0)
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "workflow runs per day"
+        verbose_name_plural = "workflow runs per day"
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "date"], name="workflow_run_day_unique_repository_date")
+        ]

@@ -47,11 +47,13 @@ def test_it_returns_one_point_per_day_with_null_for_unknown_days(world):
     assert body["results"][1] == {
         "date": "2026-11-02", "views": 0, "unique_views": 0, "clones": 0, "unique_clones": 0,
         "days_covered": 1, "days_expected": 1, "complete": True,
+        "ci_clones_estimate": None, "clones_human_estimate": None,  # the CI-clone estimate is off
     }
     assert (body["results"][2]["days_covered"], body["results"][2]["complete"]) == (0, False)
     assert body["results"][2] == {"date": "2026-11-03", "views": None, "unique_views": None, "clones": None,
-                                  "unique_clones": None, "days_covered": 0, "days_expected": 1, "complete": False}
-    assert body["totals"] == {"views": 12, "clones": 5}
+                                  "unique_clones": None, "days_covered": 0, "days_expected": 1, "complete": False,
+                                  "ci_clones_estimate": None, "clones_human_estimate": None}
+    assert body["totals"] == {"views": 12, "clones": 5, "ci_clones_estimate": None, "clones_human_estimate": None}
 
 
 @time_machine.travel(datetime(2026, 11, 20, 23, 30, tzinfo=UTC), tick=False)
@@ -59,7 +61,8 @@ def test_it_defaults_to_the_last_30_days_by_day(world):
     body = world.client_for(world.owner_a).get(f"{BASE}/repos/acme/rocket/traffic/").json()
     assert (body["from"], body["to"], body["interval"]) == ("2026-10-22", "2026-11-20", "day")
     assert len(body["results"]) == 30
-    assert body["totals"] == {"views": None, "clones": None}
+    assert body["totals"] == {"views": None, "clones": None, "ci_clones_estimate": None,
+                              "clones_human_estimate": None}
 
 
 def test_it_buckets_iso_weeks_across_a_year_boundary_with_github_weekly_uniques(world):

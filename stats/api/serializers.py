@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+CI_ESTIMATE_HELP = (
+    "Estimated CI clones (an estimate, not GitHub's): GitHub Actions workflow runs created in the bucket (Actions "
+    "runs API, by created day) times the repository's checkouts per run (default 1); the runs list does not say "
+    "whether a run checks the repository out. Null when the estimate is off for the repository (a maintainer turns "
+    "it on on the repository page) or a day of the bucket with traffic has no run count."
+)
+HUMAN_ESTIMATE_HELP = "Estimated human clones: per day max(0, clones - CI estimate), summed. Null like the estimate."
+
 
 class TrafficPointSerializer(serializers.Serializer):
     date = serializers.DateField(help_text="Start of the bucket: the day, the week's Monday or the month's 1st.")
@@ -26,6 +34,8 @@ class TrafficPointSerializer(serializers.Serializer):
         help_text=("True only when the whole bucket lies inside from..to and every day of it has data. A week or "
                    "month cut by the range, still running, or with uncollected days is false: its sums are partial.")
     )
+    ci_clones_estimate = serializers.IntegerField(allow_null=True, help_text=CI_ESTIMATE_HELP)
+    clones_human_estimate = serializers.IntegerField(allow_null=True, help_text=HUMAN_ESTIMATE_HELP)
 
 
 class TenantTrafficPointSerializer(serializers.Serializer):
@@ -48,13 +58,18 @@ class TotalsSerializer(serializers.Serializer):
     clones = serializers.IntegerField(allow_null=True)
 
 
+class RepositoryTotalsWithEstimateSerializer(TotalsSerializer):
+    ci_clones_estimate = serializers.IntegerField(allow_null=True, help_text="Sum over the buckets with an estimate.")
+    clones_human_estimate = serializers.IntegerField(allow_null=True)
+
+
 class RepositoryTrafficSerializer(serializers.Serializer):
     repo = serializers.CharField()
     interval = serializers.ChoiceField(choices=["day", "week", "month"])
     from_ = serializers.DateField(source="start")
     to = serializers.DateField(source="end")
     results = TrafficPointSerializer(many=True)
-    totals = TotalsSerializer()
+    totals = RepositoryTotalsWithEstimateSerializer()
 
 
 class RepositoryTotalsSerializer(serializers.Serializer):

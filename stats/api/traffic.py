@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +25,7 @@ from stats.api.serializers import (
     RepositoryTrafficSerializer,
     TenantTrafficSerializer,
 )
-from stats.traffic import coverage, selectors, snapshot_selectors
+from stats.traffic import ci_estimates, coverage, selectors, snapshot_selectors
 from stats.traffic.periods import DateRange, parse_range
 from tenants.access import TenantAccess
 from tenants.permissions import HasTenantAccess
@@ -100,14 +101,23 @@ class RepositoryTrafficView(TrafficAPIView):
             access=self.access, repository=repository, interval=period.interval, start=period.start, end=period.end
         )
         self.csv_name = f"{repository.owner}-{repository.name}-traffic-{period.interval}-{period.start}-{period.end}"
+        estimates = ci_estimates.clone_estimates(
+            access=self.access, repository=repository, interval=period.interval,
+            buckets=[point.date for point in points], start=period.start, end=period.end,
+        )
+        ci_total, human_total = ci_estimates.estimate_totals(estimates)
+        if repository.ci_runs_enabled:
+            self.csv_header = [*self.csv_header, "ci_clones_estimate", "clones_human_estimate"]
         data = RepositoryTrafficSerializer(
             {
                 "repo": repository.full_name,
                 "interval": period.interval,
                 "start": period.start,
                 "end": period.end,
-                "results": points,
-                "totals": selectors.totals_of(points),
+                "results": [{**asdict(point), **asdict(estimate)}
+                            for point, estimate in zip(points, estimates, strict=True)],
+                "totals": {**asdict(selectors.totals_of(points)), "ci_clones_estimate": ci_total,
+                           "clones_human_estimate": human_total},
             }
         ).data
         if self.wants_csv:

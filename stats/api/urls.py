@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from stats.api import badges, releases, runs, traffic
+from stats.api import badges, releases, runs, star_history, traffic
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("traffic/", traffic.TenantTrafficView.as_view(), name="api-tenant-traffic"),
@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "repos/<str:owner>/<str:name>/badges/<int:badge_id>/", badges.BadgeDetailView.as_view(), name="api-repo-badge"
     ),
     path("repos/<str:owner>/<str:name>/releases/", releases.RepositoryReleasesView.as_view(), name="api-repo-releases"),
+    path("repos/<str:owner>/<str:name>/stars/history/", star_history.StarHistoryView.as_view(),
+         name="api-repo-star-history"),
     path("collect/", runs.CollectView.as_view(), name="api-collect"),
     path("runs/", runs.RunListView.as_view(), name="api-runs"),
 ]

@@ -19,6 +19,7 @@ from repos.github import (
 from repos.github_releases import releases_list
 from repos.models import EndpointETag
 from repos.services import RepositoryNameInvalid, split_full_name
+from stats.collection.optional import OptionalFetch, OptionalTarget, optional_fetch
 from stats.collection.planner import ALL_GROUPS, Group
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class RepoTarget:
     github_id: int | None
     etags: dict[str, EndpointETag]
     groups: tuple[Group, ...] = ALL_GROUPS
+    optional: OptionalTarget | None = None  # the planned optional groups' progress and allowance
 
 
 @dataclass
@@ -55,6 +57,7 @@ class RepoFetch:
     error: GitHubError | None = None
     requests: int = 0
     not_modified: int = 0
+    optional: OptionalFetch = field(default_factory=OptionalFetch)
 
 
 def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -> RepoFetch:
@@ -118,6 +121,11 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
                 call(endpoint, lambda e=endpoint: client.popular(name, e, etag=etag_for(e)))
         if Group.RELEASES in groups:
             _releases_fetch(fetched, lambda: call(EP_RELEASES, lambda: releases_list(client, name)))
+        before = client.attempts()
+        try:
+            fetched.optional = optional_fetch(client=client, target=target.optional, full_name=name)
+        finally:
+            fetched.requests += client.attempts() - before
     except GitHubError as exc:
         fetched.error = exc
     except Exception as exc:  # a bug must fail one repository, not the run

@@ -16,6 +16,12 @@ Why this is lossless (facts in shared/github-api/README.md, derived from GitHub'
 A group fetched today is fresh; with an ample budget every group is fetched once per UTC day
 (freshness), exactly as a daily run did. With a short budget, at-risk groups come first, ordered
 by the deadline of the oldest bucket GitHub still serves and we do not have, then the stalest ones.
+
+Optional groups (OPTIONAL_GROUPS: star history, CI runs) lose nothing by waiting: the caller says per
+repository how many requests each wants now (RepositoryState.optional). They ride along with a
+repository's traffic fetch, only with the budget left once every traffic group due (at risk and stale)
+is planned, never in a run whose budget is unknown nor in a person's run: they never cost a traffic day,
+and never make a run of their own.
 """
 
 from __future__ import annotations
@@ -33,7 +39,9 @@ class Group(StrEnum):
     DAY_SERIES = "day"  # views and clones, per=day
     WEEK_SERIES = "week"  # views and clones, per=week
     POPULAR = "popular"  # top referrers and top paths
-    RELEASES = "releases"  # releases and their assets' download counts (optional work)
+    RELEASES = "releases"  # optional: releases and their assets' download counts
+    STARGAZERS = "stargazers"  # optional: the stargazer list with starred_at (star history)
+    CI_RUNS = "ci_runs"  # optional: Actions workflow runs per day (CI-clone estimate)
 
 
 # The traffic groups: losslessness is about these. Optional groups (below) never displace them.
@@ -54,16 +62,27 @@ METADATA_MAX_AGE = 6
 class OptionalGroup:
     """Work nothing is lost by skipping (a cumulative count read again later says the same):
     planned only with the budget left after every traffic group due today, never in an over-capacity
-    run, never on an unknown budget; fetched again once `cadence_days` old."""
+    run, never on an unknown budget.
+
+    Two kinds: a fixed cadence and cost (releases: fetched again once `cadence_days` old, `requests`
+    each), or, with both None, a cost the repository states per run (RepositoryState.optional: star
+    history and CI runs know how many pages they still want); those ride along with a repository's
+    traffic fetch, and only once every due traffic group is planned."""
 
     group: Group
-    cadence_days: int
+    cadence_days: int | None = None
     # Budgeted requests one fetch is estimated to cost (a paginated list: its first page).
-    requests: int
+    requests: int | None = None
+
+    @property
+    def stated_by_repository(self) -> bool:
+        return self.requests is None
 
 
 OPTIONAL_GROUPS: tuple[OptionalGroup, ...] = (
     OptionalGroup(Group.RELEASES, cadence_days=1, requests=1),
+    OptionalGroup(Group.STARGAZERS),
+    OptionalGroup(Group.CI_RUNS),
 )
 
 
@@ -79,6 +98,8 @@ class RepositoryState:
     full_name: str
     # The UTC day each group was last fetched successfully (None: never).
     fetched_on: dict[Group, date | None]
+    # Optional groups wanted now and the requests each may spend (absent or 0: not wanted).
+    optional: dict[Group, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,8 @@ class PlannedRepository:
     requests: int
     # The smallest slack of its planned groups: how urgent this repository is.
     slack: int
+    # Requests its optional groups may spend (included in `requests`).
+    optional: dict[Group, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,7 +157,7 @@ class Plan:
             text += f"; over capacity by {self.shortfall} requests, at risk: {names}"
             text += f" and {more} more" if more > 0 else ""
         if self.optional_left:
-            text += f"; {self.optional_left} optional fetches (release downloads) left for a later run"
+            text += f"; {self.optional_left} optional fetches (releases, star history, CI runs) left for later"
         return text
 
 
@@ -245,9 +268,11 @@ def collection_plan(
             order.append(state.repository_id)
         chosen[state.repository_id].append(due)
 
+    optional: dict[int, dict[Group, int]] = {}
     optional_spent, optional_left = _optional_plan(
         states=states, today=today, budget_left=None if limit is None else limit - spent,
-        skip=budget is None or bool(left_at_risk), force=force, chosen=chosen, names=names, order=order,
+        skip=budget is None or bool(left_at_risk), traffic_complete=limit is not None and spent >= freshness,
+        force=force, chosen=chosen, names=names, order=order, stated=optional,
     )
     spent += optional_spent
     planned = [
@@ -255,8 +280,10 @@ def collection_plan(
             repository_id=repo_id,
             full_name=names[repo_id],
             groups=tuple(group for group in PLANNED_ORDER if any(d.group is group for d in chosen[repo_id])),
-            requests=sum(_cost(d.group) for d in chosen[repo_id]),
+            requests=sum(_cost(d.group) for d in chosen[repo_id] if d.group in _FIXED_COST)
+            + sum(optional.get(repo_id, {}).values()),
             slack=min(d.slack for d in chosen[repo_id]),
+            optional=optional.get(repo_id, {}),
         )
         for repo_id in order
     ]
@@ -271,46 +298,62 @@ def collection_plan(
 
 
 PLANNED_ORDER: tuple[Group, ...] = (*ALL_GROUPS, *(optional.group for optional in OPTIONAL_GROUPS))
-_OPTIONAL_COST = {optional.group: optional.requests for optional in OPTIONAL_GROUPS}
+_FIXED_COST: dict[Group, int] = {
+    **REQUESTS,
+    **{optional.group: optional.requests for optional in OPTIONAL_GROUPS if optional.requests is not None},
+}
 
 
 def _cost(group: Group) -> int:
-    return REQUESTS.get(group) or _OPTIONAL_COST[group]
+    return _FIXED_COST[group]
 
 
 def _optional_plan(
     *,
-    states: Iterable[RepositoryState],
+    states: list[RepositoryState],
     today: date,
     budget_left: int | None,
     skip: bool,
+    traffic_complete: bool,
     force: bool,
     chosen: dict[int, list[GroupDue]],
     names: dict[int, str],
     order: list[int],
+    stated: dict[int, dict[Group, int]],
 ) -> tuple[int, int]:
     """Add the optional groups that are due, stalest first, to `chosen` within `budget_left` (called
-    once every traffic group has had its turn). Returns (requests planned, groups due but left out).
+    once every traffic group has had its turn). Returns (requests planned, groups due but left out);
+    the costs of groups whose repository states them go to `stated` (the fetch's allowance).
 
     Skipped: a person's run (they asked for traffic now), an unknown budget (the next tick knows it)
-    and an over-capacity run (traffic is being lost: not one request elsewhere)."""
+    and an over-capacity run (traffic is being lost: not one request elsewhere). Groups whose cost the
+    repository states ride along only with a repository fetched for traffic, and only once every due
+    traffic group is in (`traffic_complete`)."""
     if force:
         return 0, 0
-    due: list[tuple[int, str, RepositoryState, GroupDue]] = []
+    fetched_for_traffic = set(chosen)
+    due: list[tuple[int, str, RepositoryState, GroupDue, int]] = []
     for state in states:
         for optional in OPTIONAL_GROUPS:
             last = state.fetched_on.get(optional.group)
             age = None if last is None else (today - last).days
-            if age is None or age >= optional.cadence_days:
-                entry = GroupDue(optional.group, slack=optional.cadence_days - (age or 0), at_risk=False, age=age)
-                due.append((-(age if age is not None else 10_000), state.full_name.lower(), state, entry))
+            staleness = -(age if age is not None else 10_000)
+            if optional.stated_by_repository:
+                cost = state.optional.get(optional.group, 0)
+                if cost > 0 and state.repository_id in fetched_for_traffic:
+                    entry = GroupDue(optional.group, slack=0, at_risk=False, age=age)
+                    due.append((staleness, state.full_name.lower(), state, entry, cost))
+            elif age is None or age >= (optional.cadence_days or 1):
+                entry = GroupDue(optional.group, slack=(optional.cadence_days or 1) - (age or 0), at_risk=False,
+                                 age=age)
+                due.append((staleness, state.full_name.lower(), state, entry, optional.requests or 1))
     if skip:
         return 0, len(due)
     due.sort(key=lambda e: (e[0], e[1]))
     spent = left = 0
-    for _, _, state, entry in due:
-        cost = _OPTIONAL_COST[entry.group]
-        if budget_left is not None and spent + cost > budget_left:
+    for _, _, state, entry, cost in due:
+        stated_cost = _optional_by_group[entry.group].stated_by_repository
+        if (stated_cost and not traffic_complete) or (budget_left is not None and spent + cost > budget_left):
             left += 1
             continue
         spent += cost
@@ -319,7 +362,12 @@ def _optional_plan(
             names[state.repository_id] = state.full_name
             order.append(state.repository_id)
         chosen[state.repository_id].append(entry)
+        if stated_cost:
+            stated.setdefault(state.repository_id, {})[entry.group] = cost
     return spent, left
+
+
+_optional_by_group: dict[Group, OptionalGroup] = {optional.group: optional for optional in OPTIONAL_GROUPS}
 
 
 def groups_parse(value: str) -> tuple[Group, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from repos.github import ErrorCode
 from repos.models import Repository
-from stats.collection import planner
+from stats.collection import optional, planner
 from stats.models import CollectionLock, CollectionRun, RunItem
 from tenants.models import Tenant
 
@@ -67,7 +67,10 @@ def budget_estimate(*, tenant: Tenant, now: datetime) -> int | None:
     return None if remaining is None else max(0, remaining - settings.COLLECT_BUDGET_RESERVE)
 
 
-def repository_states(repositories: Iterable[Repository]) -> list[planner.RepositoryState]:
+def repository_states(
+    repositories: Iterable[Repository], *, today: date | None = None
+) -> list[planner.RepositoryState]:
+    """The planner's view of each repository; with `today`, the optional groups it wants too."""
     return [
         planner.RepositoryState(
             repository_id=repo.pk,
@@ -79,6 +82,7 @@ def repository_states(repositories: Iterable[Repository]) -> list[planner.Reposi
                 planner.Group.POPULAR: repo.popular_fetched_on,
                 planner.Group.RELEASES: repo.releases_fetched_on,
             },
+            optional={} if today is None else optional.optional_requests(repo, today),
         )
         for repo in repositories
     ]
@@ -93,7 +97,7 @@ def collection_plan_for(
     repos = [repo for repo in repositories if repo.tenant_id == tenant.pk]
     planned = trigger in PLANNED_TRIGGERS
     return planner.collection_plan(
-        states=repository_states(repos),
+        states=repository_states(repos, today=now.astimezone(UTC).date()),
         today=now.astimezone(UTC).date(),
         budget=budget_estimate(tenant=tenant, now=now) if planned else None,
         force=not planned,

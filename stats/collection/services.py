@@ -20,7 +20,7 @@ from django.utils import timezone
 from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
-from stats.collection import planner
+from stats.collection import optional, planner
 from stats.collection.fetch import RepoFetch, RepoTarget, repository_fetch
 from stats.collection.merge import Counts, daily_window
 from stats.collection.runs import (
@@ -127,8 +127,10 @@ def _items_collect(
     by_id = {item.pk: item for item in items}
     targets = [
         RepoTarget(item.pk, item.repository_id, item.repository.full_name, item.repository.github_id,
-                   etags.get(item.repository_id, {}), planner.groups_parse(item.groups))
+                   etags.get(item.repository_id, {}), groups,
+                   optional.optional_target(item.repository, groups, today))
         for item in items
+        for groups in [planner.groups_parse(item.groups)]
     ]
     with client, ThreadPoolExecutor(max_workers=min(concurrency, len(targets)),
                                     thread_name_prefix=f"collect-{run_id}") as pool:

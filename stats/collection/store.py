@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from repos.github import ApiResponse, ErrorCode, GitHubRateLimited
 from repos.models import EndpointETag, Repository
 from repos.services import RepositoryNameInvalid, split_full_name
-from stats.collection import merge, rollups
+from stats.collection import merge, optional, rollups
 from stats.collection.fetch import (
     EP_CLONES_DAY,
     EP_CLONES_WEEK,
@@ -118,6 +118,7 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
             releases_store(repo_id=repo_id, today=today, response=responses[EP_RELEASES])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
             _metrics_store(repo_id=repo_id, today=today, data=responses[EP_REPO].data)
+        optional.optional_store(repo_id=repo_id, fetched=fetched.optional, today=today)
         # Dated by the collection day the bodies were stored under, not by the clock: a run crossing
         # midnight must not make tomorrow's snapshot look already stored.
         etag_time = now if now.astimezone(UTC).date() == today else datetime.combine(today, day_time.max, tzinfo=UTC)
