@@ -255,6 +255,27 @@ def tenant_repository_totals(
     return result
 
 
+def tenant_repository_rows(*, access: TenantAccess, start: date, end: date) -> list[dict[str, object]]:
+    """The API's per-repository totals: {full_name, views, clones} per repository, busiest first.
+
+    The rows of `tenant_repository_totals` without model instances or dataclasses: at 1,000
+    repositories building and serialising those objects cost more than the rollup read (2-3 queries).
+    """
+    if rollup_selectors.uses_rollups(access):
+        sums = rollup_selectors.repository_rows(access=access, start=start, end=end, previous=None)
+    else:
+        sums = _raw_repository_sums(access=access, start=start, end=end, previous=None)
+    rows: list[dict[str, object]] = []
+    for pk, owner, name, active in access.repositories().order_by().values_list("pk", "owner", "name", "active"):
+        found = sums.get(pk)
+        if found and found["rows"]:
+            rows.append({"full_name": f"{owner}/{name}", "views": found["views_sum"], "clones": found["clones_sum"]})
+        elif active:
+            rows.append({"full_name": f"{owner}/{name}", "views": None, "clones": None})
+    rows.sort(key=lambda row: (row["views"] is None, -(row["views"] or 0), row["full_name"].lower()))  # type: ignore[operator, union-attr]
+    return rows
+
+
 def _sparks(
     *, access: TenantAccess, start: date, end: date, interval: Interval, repository_ids: list[int]
 ) -> dict[int, dict[date, int]]:
