@@ -328,13 +328,18 @@ class MetricCard:
         return percent_change(self.value, self.previous)
 
 
-def _stars_on(access: TenantAccess, day: date) -> int | None:
-    """Sum over visible repositories of the last known star count on or before `day` (1 query)."""
-    latest = RepositoryMetrics.objects.filter(repository=OuterRef("pk"), date__lte=day).order_by("-date")
-    values = access.repositories().annotate(
-        stars_then=Subquery(latest.values("stars")[:1], output_field=IntegerField())
-    ).values_list("stars_then", flat=True)
-    return _sum_or_none(values)
+def _stars_on(access: TenantAccess, *days: date) -> list[int | None]:
+    """Per day: the sum over visible repositories of the last known star count on or before it (1 query)."""
+    def latest(day: date) -> Subquery:
+        newest = RepositoryMetrics.objects.filter(repository=OuterRef("pk"), date__lte=day).order_by("-date")
+        return Subquery(newest.values("stars")[:1], output_field=IntegerField())
+
+    names = [f"stars_{index}" for index in range(len(days))]
+    rows = list(
+        access.repositories().order_by()
+        .annotate(**{name: latest(day) for name, day in zip(names, days, strict=True)}).values_list(*names)
+    )
+    return [_sum_or_none(row[index] for row in rows) for index in range(len(days))]
 
 
 def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCard]:
@@ -359,7 +364,7 @@ def dashboard_cards(*, access: TenantAccess, period: DateRange) -> list[MetricCa
             figures["previous_peak_unique_clones"], peak_note,
         ),
         MetricCard(
-            "stars", "Stars", _stars_on(access, period.end), _stars_on(access, previous.end),
+            "stars", "Stars", *_stars_on(access, period.end, previous.end),
             "All repositories, at the end of the period.",
         ),
     ]
