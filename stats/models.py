@@ -267,3 +267,25 @@ class RepositoryMonthlyRollup(models.Model):
             models.UniqueConstraint(fields=["repository", "month"], name="repository_rollup_unique_repository_month")
         ]
         indexes = [models.Index(fields=["month", "repository"], name="repository_rollup_month_repo")]
+
+
+class LatestSnapshot(models.Model):
+    """Per repository, the date of its newest stored referrer and path snapshot (null: none stored).
+
+    Kept exact by the collection in the transaction that writes the snapshots
+    (stats.collection.rollups.latest_snapshot_note); goes with the repository by CASCADE. The
+    dashboard's top lists read each repository's latest snapshot through it instead of looking the
+    newest date up per repository (stats.traffic.snapshot_selectors).
+    """
+
+    repository = models.OneToOneField(
+        "repos.Repository", on_delete=models.CASCADE, primary_key=True, related_name="latest_snapshot"
+    )
+    referrers = models.DateField(null=True, blank=True)
+    paths = models.DateField(null=True, blank=True)
+
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "latest snapshot"
+        verbose_name_plural = "latest snapshots"

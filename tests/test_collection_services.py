@@ -128,7 +128,8 @@ def test_it_writes_a_constant_number_of_queries_per_repository(gh, world):
     with CaptureQueriesContext(connection) as six:
         services.collection_run_execute(run=big, now=noon(DAY))
     per_repo = (len(six) - len(one)) / 5
-    assert per_repo <= 20, per_repo
+    # 21: the store's statements, the rollups' 2 upserts and the latest-snapshot pointer's 1.
+    assert per_repo <= 21, per_repo
     assert len(one) <= 40
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 
 from repos.models import Repository
-from stats.models import PathSnapshot, ReferrerSnapshot, RepositoryMetrics
+from stats.models import LatestSnapshot, PathSnapshot, ReferrerSnapshot, RepositoryMetrics
 from stats.traffic.periods import bucket_starts
 from stats.traffic.selectors import daily_rows
 from tenants.access import TenantAccess
@@ -51,6 +51,41 @@ def latest_snapshot_dates(
     )
 
 
+POINTERS = {ReferrerSnapshot: "referrers", PathSnapshot: "paths"}
+
+
+def _latest_rows_filter(
+    model: type[ReferrerSnapshot] | type[PathSnapshot], access: TenantAccess, start: date, end: date,
+    repository: Repository | None,
+) -> Q | None:
+    """Which snapshot rows are each visible repository's latest in [start, end] (1 query); None: no row is.
+
+    Through LatestSnapshot (kept by the collection): a repository whose newest snapshot lies in the
+    range has it as its latest there, one whose newest is before the range has none. Only when some
+    repository's newest is after `end` (a period in the past) is its latest looked up per repository.
+    """
+    visible = access.repositories()
+    if repository is not None:
+        visible = visible.filter(pk=repository.pk)
+    pointer = POINTERS[model]
+    dates = set(
+        LatestSnapshot.objects.filter(repository__in=visible, **{f"{pointer}__gte": start})
+        .order_by().values_list(pointer, flat=True).distinct()
+    )
+    if not dates:
+        return None
+    if max(dates) <= end:
+        return Q(repository__in=visible, date__in=sorted(dates), date=F(f"repository__latest_snapshot__{pointer}"))
+    latest = latest_snapshot_dates(model, access, start, end, repository)
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for repository_id, day in latest.items():
+        by_date[day].append(repository_id)
+    where = Q()
+    for day, repository_ids in sorted(by_date.items()):
+        where |= Q(date=day, repository_id__in=sorted(repository_ids))
+    return where if by_date else None
+
+
 def _top(
     model: type[ReferrerSnapshot] | type[PathSnapshot], key_field: str, access: TenantAccess, start: date, end: date,
     repository: Repository | None, limit: int,
@@ -59,15 +94,9 @@ def _top(
 
     Older snapshots overlap the newer ones (each covers 14 days), so adding them would count twice.
     """
-    latest = latest_snapshot_dates(model, access, start, end, repository)
-    if not latest:
+    where = _latest_rows_filter(model, access, start, end, repository)
+    if where is None:
         return []
-    by_date: dict[date, list[int]] = defaultdict(list)
-    for repository_id, day in latest.items():
-        by_date[day].append(repository_id)
-    where = Q()
-    for day, repository_ids in sorted(by_date.items()):
-        where |= Q(date=day, repository_id__in=sorted(repository_ids))
     aggregates: dict[str, Any] = {
         "total": Sum("count"), "uniques_sum": Sum("uniques"), "repos": Count("repository_id", distinct=True),
     }
