@@ -289,3 +289,25 @@ class LatestSnapshot(models.Model):
     class Meta:
         verbose_name = "latest snapshot"
         verbose_name_plural = "latest snapshots"
+
+
+class RepositoryWeeklyRollup(models.Model):
+    """One repository's DailyTraffic summed per ISO week (dated by its Monday), `days` = rows summed.
+
+    What the dashboard's weekly sparklines read for the weeks wholly inside the period.
+    """
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="weekly_rollups")
+    week = models.DateField()
+    views = models.BigIntegerField(default=0)
+    clones = models.BigIntegerField(default=0)
+    days = models.PositiveIntegerField(default=0)
+
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "repository weekly rollup"
+        verbose_name_plural = "repository weekly rollups"
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "week"], name="repository_weekly_unique_repository_week")
+        ]

@@ -26,6 +26,7 @@ from stats.models import (
     PathSnapshot,
     ReferrerSnapshot,
     RepositoryMonthlyRollup,
+    RepositoryWeeklyRollup,
     TenantDailyRollup,
 )
 from stats.traffic import selectors, snapshot_selectors
@@ -107,8 +108,10 @@ def apply(tenant, repositories: list[Repository], step: tuple) -> None:  # type:
         rollups_rebuild(tenant_ids=[tenant.pk])
 
 
-def rollup_rows(tenant) -> tuple[list, list, list]:  # type: ignore[no-untyped-def]
+def rollup_rows(tenant) -> tuple[list, list, list, list]:  # type: ignore[no-untyped-def]
     return (
+        list(RepositoryWeeklyRollup.objects.filter(repository__tenant=tenant).order_by("repository_id", "week")
+             .values_list("repository_id", "week", "views", "clones", "days")),
         list(LatestSnapshot.objects.filter(repository__tenant=tenant).exclude(referrers=None, paths=None)
              .order_by("repository_id").values_list("repository_id", "referrers", "paths")),
         list(TenantDailyRollup.objects.filter(tenant=tenant).order_by("date").values_list(

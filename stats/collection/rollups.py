@@ -3,6 +3,7 @@
 - TenantDailyRollup: per tenant and day, the sums of views and clones, the peak daily uniques of one
   repository, and `repos_covered` (repositories with a DailyTraffic row that day).
 - RepositoryMonthlyRollup: per repository and month, the sums of views and clones and the days summed.
+- RepositoryWeeklyRollup: the same per ISO week (dated by its Monday), for the dashboard's sparklines.
 - LatestSnapshot: per repository, the dates of its newest referrer and path snapshots (the dashboard's
   top lists add up each repository's latest snapshot). After the store writes a repository's
   snapshots it sets both dates to that repository's MAX(date), read back in the same transaction
@@ -33,12 +34,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, Max, Min, Model, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Greatest, Substr, TruncMonth
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    Max,
+    Min,
+    Model,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, Substr, TruncMonth, TruncWeek
 
 from stats.collection import merge
 from stats.models import (
@@ -47,6 +62,7 @@ from stats.models import (
     PathSnapshot,
     ReferrerSnapshot,
     RepositoryMonthlyRollup,
+    RepositoryWeeklyRollup,
     TenantDailyRollup,
 )
 
@@ -56,6 +72,10 @@ PEAKS = {"unique_views": "peak_unique_views", "unique_clones": "peak_unique_clon
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def daily_changes_apply(
@@ -70,20 +90,23 @@ def daily_changes_apply(
     days: dict[date, dict[str, int]] = {}
     peaks: dict[date, dict[str, int]] = {}
     months: dict[date, dict[str, int]] = defaultdict(lambda: {"views": 0, "clones": 0, "days": 0})
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: {"views": 0, "clones": 0, "days": 0})
     for day, new in (*create.items(), *update.items()):
         old = stored.get(day)
         delta = {name: getattr(new, name) - (getattr(old, name) if old else 0) for name in SUMMED}
         days[day] = {**delta, "repos_covered": 0 if old else 1}
         peaks[day] = {peak: getattr(new, unique) for unique, peak in PEAKS.items()}
-        month = months[month_of(day)]
-        month["views"] += delta["views"]
-        month["clones"] += delta["clones"]
-        month["days"] += 0 if old else 1
+        for bucket in (months[month_of(day)], weeks[week_of(day)]):
+            bucket["views"] += delta["views"]
+            bucket["clones"] += delta["clones"]
+            bucket["days"] += 0 if old else 1
     if days:
         _increments_apply(model=TenantDailyRollup, scope={"tenant_id": tenant_id}, key="date", deltas=days,
                           peaks=peaks)
         _increments_apply(model=RepositoryMonthlyRollup, scope={"repository_id": repo_id}, key="month",
                           deltas=months, peaks={})
+        _increments_apply(model=RepositoryWeeklyRollup, scope={"repository_id": repo_id}, key="week",
+                          deltas=weeks, peaks={})
 
 
 def _increments_apply(
@@ -273,6 +296,37 @@ def snapshot_post_save(sender: type[Model], instance: Any, **kwargs: Any) -> Non
     latest_snapshot_note(repo_id=instance.repository_id)
 
 
+def repository_weeks_rebuild(*, tenant_id: int, models: RollupModels | None = None) -> int:
+    """Recompute the weekly rollups of every repository of the tenant from DailyTraffic."""
+    models = models or RollupModels()
+    models.weekly.objects.filter(repository__tenant_id=tenant_id).delete()
+    # The Monday on or before each day, natively (TruncWeek calls Python per row on SQLite):
+    # SQLite's 'weekday 0' moves to the next Sunday (or stays), 6 days back is that week's Monday.
+    week = (Func(F("date"), Value("weekday 0"), Value("-6 days"), function="date", output_field=CharField())
+            if connection.vendor == "sqlite" else TruncWeek("date"))
+    rows = (
+        models.daily.objects.filter(repository__tenant_id=tenant_id)
+        .annotate(week=week)
+        .values("repository_id", "week")
+        .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"), days=Count("id"))
+    )
+    created = models.weekly.objects.bulk_create(
+        [
+            models.weekly(repository_id=row["repository_id"], week=as_day(row["week"]), views=row["views_sum"],
+                          clones=row["clones_sum"], days=row["days"])
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+    return len(created)
+
+
+def as_day(value: Any) -> date:
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
 def rollups_rebuild(*, tenant_ids: Iterable[int], models: RollupModels | None = None) -> dict[int, int]:
     """Recompute all rollups of these tenants; returns the daily rollup rows per tenant."""
     models = models or RollupModels()
@@ -281,8 +335,10 @@ def rollups_rebuild(*, tenant_ids: Iterable[int], models: RollupModels | None = 
         with transaction.atomic():
             built[tenant_id] = tenant_days_rebuild(tenant_id=tenant_id, models=models)
             repository_months_rebuild(tenant_id=tenant_id, models=models)
-            if models.latest is not None:  # a migration older than the table passes none
+            if models.latest is not None:  # a migration older than these tables passes none
                 latest_snapshots_rebuild(tenant_id=tenant_id, models=models)
+            if models.weekly is not None:
+                repository_weeks_rebuild(tenant_id=tenant_id, models=models)
     return built
 
 
@@ -291,11 +347,12 @@ class RollupModels:
 
     def __init__(self, daily: Any = DailyTraffic, tenant_rollup: Any = TenantDailyRollup,
                  repository_rollup: Any = RepositoryMonthlyRollup, latest: Any = None, referrer: Any = None,
-                 path: Any = None) -> None:
+                 path: Any = None, weekly: Any = None) -> None:
         self.daily, self.tenant_rollup, self.repository_rollup = daily, tenant_rollup, repository_rollup
         live = daily is DailyTraffic and latest is None
         # The live models by default; a data migration names the historical ones it has (0007: none).
         self.latest = LatestSnapshot if live else latest
+        self.weekly = RepositoryWeeklyRollup if live else weekly
         self.referrer = referrer or ReferrerSnapshot
         self.path = path or PathSnapshot
 

@@ -279,6 +279,12 @@ def tenant_repository_rows(*, access: TenantAccess, start: date, end: date) -> l
 def _sparks(
     *, access: TenantAccess, start: date, end: date, interval: Interval, repository_ids: list[int]
 ) -> dict[int, dict[date, int]]:
+    if interval != "day" and rollup_selectors.uses_rollups(access):
+        # Whole weeks/months from the per-repository rollups: a 12-month weekly sparkline reads 53 rows
+        # per repository instead of 365 days.
+        return rollup_selectors.repository_bucket_views(
+            access=access, repository_ids=repository_ids, start=start, end=end, interval=interval
+        )
     sparks: dict[int, dict[date, int]] = defaultdict(dict)
     bucket = bucket_expression(interval)
     queryset = daily_rows(access, start, end).filter(repository_id__in=repository_ids)
