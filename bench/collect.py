@@ -188,6 +188,7 @@ def store_cost(*, tenant: object, concurrency: int) -> StoreCost:
 
     times: dict[bool, list[float]] = {False: [], True: []}
     real_store, real_apply = services.repository_store, rollups_module.daily_changes_apply
+    real_note = rollups_module.latest_snapshot_note
     maintain = [True]
 
     def timed_store(**kwargs: object) -> None:
@@ -202,12 +203,18 @@ def store_cost(*, tenant: object, concurrency: int) -> StoreCost:
         if maintain[0]:
             real_apply(**kwargs)  # type: ignore[arg-type]
 
+    def note(**kwargs: object) -> None:  # the latest-snapshot pointer is rollup maintenance too
+        if maintain[0]:
+            real_note(**kwargs)  # type: ignore[arg-type]
+
     services.repository_store = timed_store  # type: ignore[assignment]
     rollups_module.daily_changes_apply = apply  # type: ignore[assignment]
+    rollups_module.latest_snapshot_note = note  # type: ignore[assignment]
     try:
         figures = collect_inline(tenant=tenant, concurrency=concurrency)
     finally:
         services.repository_store, rollups_module.daily_changes_apply = real_store, real_apply
+        rollups_module.latest_snapshot_note = real_note  # type: ignore[assignment]
     return StoreCost(times[False], times[True], figures.days_stored)
 
 

@@ -386,9 +386,10 @@ def run(args: argparse.Namespace) -> int:
         rollups_rebuild(tenant_ids=list(Tenant.objects.filter(slug__in=["bench", "bench-small"])
                                         .values_list("pk", flat=True)))
         rollup_seconds = time.perf_counter() - started
-        from stats.models import RepositoryMonthlyRollup, TenantDailyRollup
+        from stats.models import LatestSnapshot, RepositoryMonthlyRollup, RepositoryWeeklyRollup, TenantDailyRollup
 
-        rollup_rows = TenantDailyRollup.objects.count() + RepositoryMonthlyRollup.objects.count()
+        rollup_rows = sum(model.objects.count() for model in (TenantDailyRollup, RepositoryMonthlyRollup,
+                                                              RepositoryWeeklyRollup, LatestSnapshot))
         analyze_seconds = seed.analyze()
         harness.print_table(
             f"Seeding ({title}; migrate {migrate_seconds:.1f} s, ANALYZE {analyze_seconds:.1f} s)",

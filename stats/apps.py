@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, pre_delete
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 
 
 def _schedule_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
@@ -23,3 +23,9 @@ class StatsConfig(AppConfig):
 
         pre_delete.connect(repository_pre_delete, sender="repos.Repository", dispatch_uid="stats.rollups_pre_delete")
         post_delete.connect(repository_post_delete, sender="repos.Repository", dispatch_uid="stats.rollups_post_delete")
+        # A snapshot saved one by one (admin, fixtures, tests) moves its repository's latest-snapshot
+        # pointer too; the collection's bulk writes call rollups.latest_snapshot_note themselves.
+        from stats.collection.rollups import snapshot_post_save
+
+        for model in ("stats.ReferrerSnapshot", "stats.PathSnapshot"):
+            post_save.connect(snapshot_post_save, sender=model, dispatch_uid=f"stats.latest_{model}")

@@ -470,3 +470,47 @@ class WorkflowRunDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["repository", "date"], name="workflow_run_day_unique_repository_date")
         ]
+
+
+class LatestSnapshot(models.Model):
+    """Per repository, the date of its newest stored referrer and path snapshot (null: none stored).
+
+    Kept exact by the collection in the transaction that writes the snapshots
+    (stats.collection.rollups.latest_snapshot_note); goes with the repository by CASCADE. The
+    dashboard's top lists read each repository's latest snapshot through it instead of looking the
+    newest date up per repository (stats.traffic.snapshot_selectors).
+    """
+
+    repository = models.OneToOneField(
+        "repos.Repository", on_delete=models.CASCADE, primary_key=True, related_name="latest_snapshot"
+    )
+    referrers = models.DateField(null=True, blank=True)
+    paths = models.DateField(null=True, blank=True)
+
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "latest snapshot"
+        verbose_name_plural = "latest snapshots"
+
+
+class RepositoryWeeklyRollup(models.Model):
+    """One repository's DailyTraffic summed per ISO week (dated by its Monday), `days` = rows summed.
+
+    What the dashboard's weekly sparklines read for the weeks wholly inside the period.
+    """
+
+    repository = models.ForeignKey("repos.Repository", on_delete=models.CASCADE, related_name="weekly_rollups")
+    week = models.DateField()
+    views = models.BigIntegerField(default=0)
+    clones = models.BigIntegerField(default=0)
+    days = models.PositiveIntegerField(default=0)
+
+    objects = tenant_scoped("repository__tenant")
+
+    class Meta:
+        verbose_name = "repository weekly rollup"
+        verbose_name_plural = "repository weekly rollups"
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "week"], name="repository_weekly_unique_repository_week")
+        ]

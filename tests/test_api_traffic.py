@@ -152,6 +152,32 @@ def test_it_totals_the_tenant_and_ranks_repositories_by_views(world):
     ]
 
 
+@pytest.mark.parametrize("interval", ["day", "week", "month"])
+def test_it_answers_the_tenant_endpoint_exactly_as_its_serializer_would(world, interval):
+    """The endpoint builds its JSON without DRF's per-field work: it must equal the documented serializer."""
+    from stats.api.serializers import TenantTrafficSerializer
+    from stats.traffic import coverage, selectors
+    from tenants.access import tenant_access_for
+
+    other = Repository.objects.create(tenant=world.tenant_a, owner="acme", name="Zeppelin")
+    Repository.objects.create(tenant=world.tenant_a, owner="acme", name="retired", active=False)
+    add_days(world.repo_a, "2026-10-20", [5, None, 1, 0, 9, None, None, 3] * 3)
+    add_days(other, "2026-10-25", [10, None, None, 2, 2])
+    for user in (world.owner_a, world.limited_viewer):
+        params = {"from": "2026-10-22", "to": "2026-11-12", "interval": interval}
+        body = world.client_for(user).get(f"{BASE}/traffic/", params).json()
+        access = tenant_access_for(user=user, slug="acme")
+        assert access is not None
+        start, end = day(params["from"]), day(params["to"])
+        points = coverage.tenant_traffic_with_coverage(access=access, interval=interval, start=start, end=end)
+        expected = TenantTrafficSerializer({
+            "interval": interval, "start": start, "end": end, "results": points,
+            "totals": selectors.totals_of(points),
+            "repos": selectors.tenant_repository_totals(access=access, start=start, end=end),
+        }).data
+        assert body == expected
+
+
 def test_it_limits_a_repo_limited_viewer_everywhere(world):
     add_days(world.repo_a, "2026-11-01", [5])
     add_days(world.repo_a_hidden, "2026-11-01", [100])

@@ -19,9 +19,17 @@ from repos.github import ApiResponse
 from repos.models import Repository
 from repos.services import repository_remove, repository_set_active
 from stats.collection.rollups import rollups_rebuild
-from stats.collection.store import _daily_store
-from stats.models import DailyTraffic, RepositoryMonthlyRollup, TenantDailyRollup
-from stats.traffic import selectors
+from stats.collection.store import _daily_store, _snapshots_store
+from stats.models import (
+    DailyTraffic,
+    LatestSnapshot,
+    PathSnapshot,
+    ReferrerSnapshot,
+    RepositoryMonthlyRollup,
+    RepositoryWeeklyRollup,
+    TenantDailyRollup,
+)
+from stats.traffic import selectors, snapshot_selectors
 from stats.traffic.periods import DateRange
 from tenants.access import TenantAccess
 from tenants.models import Role
@@ -35,6 +43,11 @@ collect = st.tuples(
     st.just("collect"), st.integers(0, 3), st.integers(14, SPAN - 1),
     st.lists(bucket, max_size=8), st.lists(bucket, max_size=8),
 )
+entry = st.tuples(st.sampled_from(["a.example", "b.example", "/x", "/y", "c"]), counts, counts)
+snapshot = st.tuples(
+    st.just("snapshot"), st.integers(0, 3), st.integers(0, SPAN - 1),
+    st.one_of(st.none(), st.lists(entry, max_size=3)), st.one_of(st.none(), st.lists(entry, max_size=3)),
+)
 imported = st.tuples(st.just("import"), st.integers(0, 3), st.lists(st.tuples(st.integers(0, SPAN - 1), counts, counts),
                                                                      max_size=10))
 operation = st.one_of(
@@ -43,6 +56,7 @@ operation = st.one_of(
     st.tuples(st.just("deactivate"), st.integers(0, 3)),
     st.tuples(st.just("add"), st.integers(0, 3)),
     imported,
+    snapshot, snapshot,
 )
 a_range = st.tuples(st.integers(0, SPAN - 1), st.integers(0, SPAN - 1), st.sampled_from(["day", "week", "month"]))
 
@@ -69,6 +83,18 @@ def apply(tenant, repositories: list[Repository], step: tuple) -> None:  # type:
         with transaction.atomic():
             _daily_store(repo_id=repo.pk, tenant_id=tenant.pk, today=today, views=body("views", today, step[3]),
                          clones=body("clones", today, step[4]))
+    elif kind == "snapshot":
+        # Top-10 snapshots through the store (a day's own replaced, possibly emptied), or one saved by hand.
+        referrers = None if step[3] is None else [{"referrer": key, "count": count, "uniques": min(uniques, count)}
+                                                  for key, count, uniques in step[3]]
+        paths = None if step[4] is None else [{"path": key, "title": f"T{count % 3}", "count": count,
+                                               "uniques": min(uniques, count)} for key, count, uniques in step[4]]
+        today = BASE + timedelta(days=step[2])
+        if referrers and len(referrers) == 1 and paths is None:
+            ReferrerSnapshot.objects.create(repository=repo, date=today, **referrers[0])
+        else:
+            with transaction.atomic():
+                _snapshots_store(repo_id=repo.pk, today=today, referrers=referrers, paths=paths)
     elif kind == "remove":
         repository_remove(repository=repo)
     elif kind == "deactivate":
@@ -82,8 +108,12 @@ def apply(tenant, repositories: list[Repository], step: tuple) -> None:  # type:
         rollups_rebuild(tenant_ids=[tenant.pk])
 
 
-def rollup_rows(tenant) -> tuple[list, list]:  # type: ignore[no-untyped-def]
+def rollup_rows(tenant) -> tuple[list, list, list, list]:  # type: ignore[no-untyped-def]
     return (
+        list(RepositoryWeeklyRollup.objects.filter(repository__tenant=tenant).order_by("repository_id", "week")
+             .values_list("repository_id", "week", "views", "clones", "days")),
+        list(LatestSnapshot.objects.filter(repository__tenant=tenant).exclude(referrers=None, paths=None)
+             .order_by("repository_id").values_list("repository_id", "referrers", "paths")),
         list(TenantDailyRollup.objects.filter(tenant=tenant).order_by("date").values_list(
             "date", "views", "clones", "peak_unique_views", "peak_unique_clones", "repos_covered")),
         list(RepositoryMonthlyRollup.objects.filter(repository__tenant=tenant).order_by("repository_id", "month")
@@ -106,6 +136,29 @@ def assert_same_reads(full: TenantAccess, raw: TenantAccess, period: DateRange) 
     }
     for name, read in reads.items():
         assert read(full) == read(raw), f"{name} for {period}"
+    for model, key, top in ((ReferrerSnapshot, "referrer", snapshot_selectors.top_referrers),
+                            (PathSnapshot, "path", snapshot_selectors.top_paths)):
+        for access in (full, raw):
+            expected = top_by_brute_force(model, key, access, start, end)
+            assert [(e.key, e.title, e.count, e.repositories) for e in top(access=access, start=start, end=end)] \
+                == expected, f"top {key}s for {period}"
+
+
+def top_by_brute_force(model, key: str, access: TenantAccess, start: date, end: date) -> list:  # type: ignore[no-untyped-def]
+    """Each visible repository's newest snapshot in [start, end], added up per key in Python."""
+    rows = list(model.objects.filter(repository__in=access.repositories(), date__gte=start, date__lte=end))
+    newest: dict[int, date] = {}
+    for row in rows:
+        newest[row.repository_id] = max(newest.get(row.repository_id, row.date), row.date)
+    merged: dict[str, list] = {}
+    for row in rows:
+        if row.date == newest[row.repository_id]:
+            found = merged.setdefault(getattr(row, key), [0, set(), ""])
+            found[0] += row.count
+            found[1].add(row.repository_id)
+            found[2] = max(found[2], getattr(row, "title", ""))
+    entries = [(name, title or name, count, len(repos)) for name, (count, repos, title) in merged.items()]
+    return sorted(entries, key=lambda entry: (-entry[2], entry[0]))[:10]
 
 
 @pytest.mark.django_db

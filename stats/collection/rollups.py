@@ -3,6 +3,11 @@
 - TenantDailyRollup: per tenant and day, the sums of views and clones, the peak daily uniques of one
   repository, and `repos_covered` (repositories with a DailyTraffic row that day).
 - RepositoryMonthlyRollup: per repository and month, the sums of views and clones and the days summed.
+- RepositoryWeeklyRollup: the same per ISO week (dated by its Monday), for the dashboard's sparklines.
+- LatestSnapshot: per repository, the dates of its newest referrer and path snapshots (the dashboard's
+  top lists add up each repository's latest snapshot). After the store writes a repository's
+  snapshots it sets both dates to that repository's MAX(date), read back in the same transaction
+  (`latest_snapshot_note`): exact whatever was written, replaced or emptied, 1 statement.
 
 How they stay exact:
 - Collection (`daily_changes_apply`), in the transaction that writes the daily rows: the delta
@@ -30,15 +35,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, Max, Min, Model, Sum, Value, When
-from django.db.models.functions import Greatest, Substr, TruncMonth
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    Max,
+    Min,
+    Model,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, Substr, TruncMonth, TruncWeek
 
 from stats.collection import merge
-from stats.models import DailyTraffic, RepositoryMonthlyRollup, TenantDailyRollup
+from stats.models import (
+    DailyTraffic,
+    LatestSnapshot,
+    PathSnapshot,
+    ReferrerSnapshot,
+    RepositoryMonthlyRollup,
+    RepositoryWeeklyRollup,
+    TenantDailyRollup,
+)
 
 SUMMED = ("views", "clones")
 PEAKS = {"unique_views": "peak_unique_views", "unique_clones": "peak_unique_clones"}
@@ -46,6 +73,10 @@ PEAKS = {"unique_views": "peak_unique_views", "unique_clones": "peak_unique_clon
 
 def month_of(day: date) -> date:
     return day.replace(day=1)
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def daily_changes_apply(
@@ -60,20 +91,23 @@ def daily_changes_apply(
     days: dict[date, dict[str, int]] = {}
     peaks: dict[date, dict[str, int]] = {}
     months: dict[date, dict[str, int]] = defaultdict(lambda: {"views": 0, "clones": 0, "days": 0})
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: {"views": 0, "clones": 0, "days": 0})
     for day, new in (*create.items(), *update.items()):
         old = stored.get(day)
         delta = {name: getattr(new, name) - (getattr(old, name) if old else 0) for name in SUMMED}
         days[day] = {**delta, "repos_covered": 0 if old else 1}
         peaks[day] = {peak: getattr(new, unique) for unique, peak in PEAKS.items()}
-        month = months[month_of(day)]
-        month["views"] += delta["views"]
-        month["clones"] += delta["clones"]
-        month["days"] += 0 if old else 1
+        for bucket in (months[month_of(day)], weeks[week_of(day)]):
+            bucket["views"] += delta["views"]
+            bucket["clones"] += delta["clones"]
+            bucket["days"] += 0 if old else 1
     if days:
         _increments_apply(model=TenantDailyRollup, scope={"tenant_id": tenant_id}, key="date", deltas=days,
                           peaks=peaks)
         _increments_apply(model=RepositoryMonthlyRollup, scope={"repository_id": repo_id}, key="month",
                           deltas=months, peaks={})
+        _increments_apply(model=RepositoryWeeklyRollup, scope={"repository_id": repo_id}, key="week",
+                          deltas=weeks, peaks={})
 
 
 def _increments_apply(
@@ -213,13 +247,99 @@ def repository_months_rebuild(*, tenant_id: int, models: RollupModels | None = N
     return len(created)
 
 
+def latest_snapshots_rebuild(*, tenant_id: int, models: RollupModels | None = None) -> int:
+    """Recompute the latest snapshot dates of every repository of the tenant (those with a snapshot)."""
+    models = models or RollupModels()
+    models.latest.objects.filter(repository__tenant_id=tenant_id).delete()
+    dates: dict[int, dict[str, date]] = defaultdict(dict)
+    for field_name, model in (("referrers", models.referrer), ("paths", models.path)):
+        for repository_id, last in (
+            model.objects.filter(repository__tenant_id=tenant_id).values("repository_id").annotate(last=Max("date"))
+            .values_list("repository_id", "last")
+        ):
+            dates[repository_id][field_name] = last
+    created = models.latest.objects.bulk_create(
+        [models.latest(repository_id=repository_id, **found) for repository_id, found in dates.items()],
+        batch_size=1000,
+    )
+    return len(created)
+
+
+def latest_snapshot_note(*, repo_id: int) -> None:
+    """After the store wrote this repository's snapshots: its pointer := its newest snapshot dates.
+
+    Read back with MAX(date) in the same statement (an index probe each), so a replaced or emptied
+    snapshot of the same day leaves the pointer exact too. 1 statement (an upsert) on PostgreSQL and SQLite.
+    """
+    if connection.vendor in UPSERT_VENDORS:
+        quote = connection.ops.quote_name
+        table = quote(LatestSnapshot._meta.db_table)
+        newest = [f"(SELECT MAX(date) FROM {quote(model._meta.db_table)} WHERE repository_id = %s)"
+                  for model in (ReferrerSnapshot, PathSnapshot)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (repository_id, referrers, paths) VALUES (%s, {newest[0]}, {newest[1]}) "
+                f"ON CONFLICT (repository_id) DO UPDATE SET referrers = excluded.referrers, paths = excluded.paths",
+                [repo_id, repo_id, repo_id],
+            )
+        return
+    newest_dates = {
+        field_name: Subquery(model.objects.filter(repository_id=OuterRef("repository_id")).order_by("-date")
+                             .values("date")[:1])
+        for field_name, model in (("referrers", ReferrerSnapshot), ("paths", PathSnapshot))
+    }
+    if not LatestSnapshot.objects.filter(repository_id=repo_id).update(**newest_dates):
+        LatestSnapshot.objects.bulk_create([LatestSnapshot(repository_id=repo_id)], ignore_conflicts=True)
+        LatestSnapshot.objects.filter(repository_id=repo_id).update(**newest_dates)
+
+
+def snapshot_post_save(sender: type[Model], instance: Any, **kwargs: Any) -> None:
+    latest_snapshot_note(repo_id=instance.repository_id)
+
+
+def repository_weeks_rebuild(*, tenant_id: int, models: RollupModels | None = None) -> int:
+    """Recompute the weekly rollups of every repository of the tenant from DailyTraffic."""
+    models = models or RollupModels()
+    models.weekly.objects.filter(repository__tenant_id=tenant_id).delete()
+    # The Monday on or before each day, natively (TruncWeek calls Python per row on SQLite):
+    # SQLite's 'weekday 0' moves to the next Sunday (or stays), 6 days back is that week's Monday.
+    week = (Func(F("date"), Value("weekday 0"), Value("-6 days"), function="date", output_field=CharField())
+            if connection.vendor == "sqlite" else TruncWeek("date"))
+    rows = (
+        models.daily.objects.filter(repository__tenant_id=tenant_id)
+        .annotate(week=week)
+        .values("repository_id", "week")
+        .annotate(views_sum=Sum("views"), clones_sum=Sum("clones"), days=Count("id"))
+    )
+    created = models.weekly.objects.bulk_create(
+        [
+            models.weekly(repository_id=row["repository_id"], week=as_day(row["week"]), views=row["views_sum"],
+                          clones=row["clones_sum"], days=row["days"])
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+    return len(created)
+
+
+def as_day(value: Any) -> date:
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
 def rollups_rebuild(*, tenant_ids: Iterable[int], models: RollupModels | None = None) -> dict[int, int]:
     """Recompute all rollups of these tenants; returns the daily rollup rows per tenant."""
+    models = models or RollupModels()
     built = {}
     for tenant_id in tenant_ids:
         with transaction.atomic():
             built[tenant_id] = tenant_days_rebuild(tenant_id=tenant_id, models=models)
             repository_months_rebuild(tenant_id=tenant_id, models=models)
+            if models.latest is not None:  # a migration older than these tables passes none
+                latest_snapshots_rebuild(tenant_id=tenant_id, models=models)
+            if models.weekly is not None:
+                repository_weeks_rebuild(tenant_id=tenant_id, models=models)
     return built
 
 
@@ -227,8 +347,15 @@ class RollupModels:
     """The model classes to use: the live ones, or a data migration's historical ones."""
 
     def __init__(self, daily: Any = DailyTraffic, tenant_rollup: Any = TenantDailyRollup,
-                 repository_rollup: Any = RepositoryMonthlyRollup) -> None:
+                 repository_rollup: Any = RepositoryMonthlyRollup, latest: Any = None, referrer: Any = None,
+                 path: Any = None, weekly: Any = None) -> None:
         self.daily, self.tenant_rollup, self.repository_rollup = daily, tenant_rollup, repository_rollup
+        live = daily is DailyTraffic and latest is None
+        # The live models by default; a data migration names the historical ones it has (0007: none).
+        self.latest = LatestSnapshot if live else latest
+        self.weekly = RepositoryWeeklyRollup if live else weekly
+        self.referrer = referrer or ReferrerSnapshot
+        self.path = path or PathSnapshot
 
 
 def as_date(value: Any) -> date:

@@ -99,21 +99,12 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
                           clones=responses[EP_CLONES_WEEK])
             merged.update((EP_VIEWS_WEEK, EP_CLONES_WEEK))
         merged.update(ep for ep in (EP_REFERRERS, EP_PATHS, EP_REPO) if ep in responses)
-        if EP_REFERRERS in responses and responses[EP_REFERRERS].status == 200:
-            ReferrerSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
-            ReferrerSnapshot.objects.bulk_create([
-                ReferrerSnapshot(repository_id=repo_id, date=today, referrer=str(row["referrer"])[:500],
-                                 count=int(row["count"]), uniques=int(row["uniques"]))
-                for row in responses[EP_REFERRERS].data
-            ])
-        if EP_PATHS in responses and responses[EP_PATHS].status == 200:
-            PathSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
-            PathSnapshot.objects.bulk_create([
-                PathSnapshot(repository_id=repo_id, date=today, path=str(row["path"])[:1000],
-                             title=str(row.get("title", ""))[:1000], count=int(row["count"]),
-                             uniques=int(row["uniques"]))
-                for row in responses[EP_PATHS].data
-            ])
+        _snapshots_store(
+            repo_id=repo_id, today=today,
+            referrers=responses[EP_REFERRERS].data if EP_REFERRERS in responses
+            and responses[EP_REFERRERS].status == 200 else None,
+            paths=responses[EP_PATHS].data if EP_PATHS in responses and responses[EP_PATHS].status == 200 else None,
+        )
         if EP_RELEASES in responses and responses[EP_RELEASES].status == 200:
             releases_store(repo_id=repo_id, today=today, response=responses[EP_RELEASES])
         if EP_REPO in responses and responses[EP_REPO].status == 200:
@@ -140,6 +131,28 @@ _GROUP_ENDPOINTS = {
     "popular_fetched_on": (EP_REFERRERS, EP_PATHS),
     "releases_fetched_on": (EP_RELEASES,),
 }
+
+
+def _snapshots_store(*, repo_id: int, today: date, referrers: list | None, paths: list | None) -> None:
+    """Today's top-10 snapshots (replacing today's, if stored earlier) and the repository's latest-snapshot dates."""
+    if referrers is not None:
+        ReferrerSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
+        ReferrerSnapshot.objects.bulk_create([
+            ReferrerSnapshot(repository_id=repo_id, date=today, referrer=str(row["referrer"])[:500],
+                             count=int(row["count"]), uniques=int(row["uniques"]))
+            for row in referrers
+        ])
+    if paths is not None:
+        PathSnapshot.objects.filter(repository_id=repo_id, date=today).delete()
+        PathSnapshot.objects.bulk_create([
+            PathSnapshot(repository_id=repo_id, date=today, path=str(row["path"])[:1000],
+                         title=str(row.get("title", ""))[:1000], count=int(row["count"]),
+                         uniques=int(row["uniques"]))
+            for row in paths
+        ])
+    if referrers is not None or paths is not None:
+        # Same transaction as the snapshot rows: the dashboard's top lists read through this pointer.
+        rollups.latest_snapshot_note(repo_id=repo_id)
 
 
 def _fetched_on(*, responses: dict[str, ApiResponse], today: date) -> dict[str, date]:

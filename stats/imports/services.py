@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 
 from repos.models import Repository
 from repos.services import RepositoryExists, parse_full_name, repository_add
+from stats.collection.rollups import latest_snapshot_note
 from stats.collection.services import daily_counts_merge
 from stats.imports.history import ImportReport, RepositoryHistory, SnapshotRow
 from stats.models import PathSnapshot, ReferrerSnapshot, RepositoryMetrics
@@ -139,6 +140,8 @@ def _snapshots_store(
                 rows.append(PathSnapshot(repository=repository, date=day, path=entry.key[:1000],
                                          title=entry.title[:1000], count=entry.count, uniques=entry.uniques))
     model.objects.bulk_create(rows, batch_size=1000)  # type: ignore[arg-type]
+    # bulk_create sends no post_save: move the dashboard's newest-snapshot pointer as the store does.
+    latest_snapshot_note(repo_id=repository.pk)
 
 
 # --- The original github-traffic-stats (seed) ---------------------------------------------------

@@ -7,13 +7,14 @@ for per-repository pages. Each function answers exactly what the raw DailyTraffi
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Q, Sum
 
-from stats.models import DailyTraffic, RepositoryMonthlyRollup, TenantDailyRollup
-from stats.traffic.periods import next_bucket
+from stats.models import DailyTraffic, RepositoryMonthlyRollup, RepositoryWeeklyRollup, TenantDailyRollup
+from stats.traffic.periods import Interval, bucket_start, next_bucket
 from tenants.access import TenantAccess
 
 
@@ -159,3 +160,45 @@ def repository_rows(
             "previous_views": before[0] if before else None,
         }
     return rows
+
+
+def repository_bucket_views(
+    *, access: TenantAccess, repository_ids: list[int], start: date, end: date, interval: Interval
+) -> dict[int, dict[date, int]]:
+    """{repository id: {week or month start: views of its stored days inside [start, end]}} (sparklines).
+
+    Buckets wholly inside the range come from the weekly/monthly rollups, the two cut by its edges from
+    raw days (at most 12 or 60 per repository). A bucket with no stored day is absent (unknown). 2 queries.
+    """
+    model, key = (RepositoryWeeklyRollup, "week") if interval == "week" else (RepositoryMonthlyRollup, "month")
+    first = bucket_start(start, interval)
+    if first < start:
+        first = next_bucket(first, interval)
+    whole = []
+    bucket = first
+    while next_bucket(bucket, interval) - timedelta(days=1) <= end:
+        whole.append(bucket)
+        bucket = next_bucket(bucket, interval)
+    edges = [(start, end)] if not whole else [
+        (first_day, last_day) for first_day, last_day in (
+            (start, whole[0] - timedelta(days=1)), (next_bucket(whole[-1], interval), end)
+        ) if first_day <= last_day
+    ]
+    views: dict[int, dict[date, int]] = defaultdict(dict)
+    if whole:
+        for repository_id, found, summed, days in model.objects.filter(
+            repository_id__in=repository_ids, **{f"{key}__gte": whole[0], f"{key}__lte": whole[-1]}
+        ).values_list("repository_id", key, "views", "days"):
+            if days:
+                views[repository_id][found] = summed
+    if edges:
+        where = Q()
+        for first_day, last_day in edges:
+            where |= Q(date__gte=first_day, date__lte=last_day)
+        for repository_id, day, summed in DailyTraffic.objects.filter(
+            where, repository_id__in=repository_ids
+        ).values_list("repository_id", "date", "views"):
+            buckets = views[repository_id]
+            found = bucket_start(day, interval)
+            buckets[found] = buckets.get(found, 0) + summed
+    return views
