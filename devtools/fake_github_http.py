@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from devtools.fake_github_app import handle_app_request
+from devtools.fake_github_graphql import handle_graphql_request
 from devtools.fake_github_types import DOC_URL, FakeRepo, FakeRequest
 
 if TYPE_CHECKING:
@@ -48,7 +49,10 @@ class GitHubHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._split = urlsplit(self.path)
         self._query = {}
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self._split.path.rstrip("/") == "/graphql":
+            handle_graphql_request(self, body)
+            return
         handle_app_request(self, "POST", self._split.path.rstrip("/"), self._bearer())
 
     def _bearer(self) -> str:

@@ -110,6 +110,7 @@ class RepoInfo:
     private: bool = False
     archived: bool = False
     fork: bool = False
+    node_id: str = ""
 
     @property
     def full_name(self) -> str:
@@ -150,6 +151,7 @@ class GitHubClient:
         self.sleep = sleep or (lambda seconds: pause(seconds))
         self.clock = clock
         self.budget = budget or RateBudget()
+        self.graphql_budget = RateBudget()  # GraphQL's own hourly points (repos.github_graphql)
         pool_size = pool_size or settings.COLLECT_CONCURRENCY
         if backoff_factor is None:
             backoff_factor = settings.GITHUB_RETRY_BACKOFF
@@ -366,6 +368,7 @@ class GitHubClient:
                         private=bool(entry.get("private", False)),
                         archived=bool(entry.get("archived", False)),
                         fork=bool(entry.get("fork", False)),
+                        node_id=str(entry.get("node_id") or "")[:100],
                     )
                 )
             # Link URLs carry their own query string.

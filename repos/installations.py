@@ -186,7 +186,8 @@ def _repository_rename(*, tenant: Tenant, info: RepoInfo, result: SyncResult) ->
 def _follow(*, tenant: Tenant, info: RepoInfo) -> Repository | None:
     try:
         with transaction.atomic():
-            return Repository.objects.create(tenant=tenant, owner=info.owner, name=info.name, github_id=info.github_id)
+            return Repository.objects.create(tenant=tenant, owner=info.owner, name=info.name, github_id=info.github_id,
+                                             node_id=info.node_id)
     except IntegrityError:
         return None  # followed under this name concurrently
 
@@ -207,7 +208,8 @@ def _repo_info(entry: Any) -> RepoInfo:
     owner, name = full_name.split("/", 1)
     if not owner or not name or owner == "None" or name == "None":
         raise WebhookPayloadError("a repository without a name")
-    return RepoInfo(github_id=entry["id"], owner=owner, name=name, archived=bool(entry.get("archived", False)))
+    return RepoInfo(github_id=entry["id"], owner=owner, name=name, archived=bool(entry.get("archived", False)),
+                    node_id=str(entry.get("node_id") or "")[:100])
 
 
 def _repo_list(payload: dict[str, Any], key: str) -> list[RepoInfo]:

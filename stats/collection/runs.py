@@ -78,6 +78,7 @@ def repository_states(repositories: Iterable[Repository]) -> list[planner.Reposi
                 planner.Group.WEEK_SERIES: repo.week_series_fetched_on,
                 planner.Group.POPULAR: repo.popular_fetched_on,
             },
+            graphql_metadata=bool(repo.node_id),
         )
         for repo in repositories
     ]

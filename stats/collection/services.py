@@ -21,7 +21,7 @@ from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
 from stats.collection import planner
-from stats.collection.fetch import RepoFetch, RepoTarget, repository_fetch
+from stats.collection.fetch import RepoFetch, RepoTarget, metadata_prefetch, repository_fetch
 from stats.collection.runs import (
     PLANNED_TRIGGERS,
     RESUME_DELAY,
@@ -122,11 +122,13 @@ def _items_collect(
     by_id = {item.pk: item for item in items}
     targets = [
         RepoTarget(item.pk, item.repository_id, item.repository.full_name, item.repository.github_id,
-                   etags.get(item.repository_id, {}), planner.groups_parse(item.groups))
+                   etags.get(item.repository_id, {}), planner.groups_parse(item.groups),
+                   node_id=item.repository.node_id)
         for item in items
     ]
     with client, ThreadPoolExecutor(max_workers=min(concurrency, len(targets)),
                                     thread_name_prefix=f"collect-{run_id}") as pool:
+        metadata_prefetch(client=client, targets=targets)
         futures = [pool.submit(repository_fetch, client=client, target=target, today=today) for target in targets]
         try:
             done = _results_store(run_id=run_id, futures=futures, items=by_id, client=client, clock=clock,
