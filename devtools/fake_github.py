@@ -85,6 +85,8 @@ class FakeGitHub:
         # The epoch clock of the hourly budget windows (x-ratelimit-reset); by default the wall clock,
         # looked up at each call so that time-machine moves it too.
         self.clock: Callable[[], float] = clock or (lambda: time.time())
+        # Length of a budget window (GitHub: an hour); a test shortens it to see a reset within seconds.
+        self.window_seconds = 3600
         # Faults of POST /graphql (devtools.fake_github_graphql), like a repository's.
         self.graphql_faults: list[Fault] = []
         self.now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -226,7 +228,12 @@ class FakeGitHub:
         with self._lock:
             for name, budget in self.budgets.items():
                 if token is None or name.split("#")[0] == token:
-                    budget.remaining, budget.reset = budget.limit, int(self.clock() + 3600)
+                    budget.remaining, budget.reset = budget.limit, int(self.clock() + self.window_seconds)
+
+    def budget_of(self, token: str, resource: str = "core") -> TokenBudget:
+        """The budget as GitHub's `GET /rate_limit` reports it (free: nothing is charged)."""
+        budget, _refused = self.spend(token, True, resource=resource)
+        return budget
 
     def request_count(self, *, path_contains: str = "", status: int | None = None) -> int:
         with self._lock:
@@ -358,12 +365,12 @@ class FakeGitHub:
             if budget is None:
                 template = self.budgets.get("*" + suffix)
                 limit = self.rate_limit if resource == "core" else self.graphql_rate_limit
-                budget = TokenBudget(limit, limit, int(now + 3600))
+                budget = TokenBudget(limit, limit, int(now + self.window_seconds))
                 if template is not None:
                     budget = TokenBudget(template.limit, template.remaining, template.reset)
                 self.budgets[token + suffix] = budget
             if now >= budget.reset:
-                budget.remaining, budget.reset = budget.limit, int(now + 3600)
+                budget.remaining, budget.reset = budget.limit, int(now + self.window_seconds)
             if budget.remaining <= 0:
                 return budget, True
             if not free:

@@ -25,6 +25,7 @@ ROUTES = (
     (re.compile(r"^/user/repos$"), "user_repos"),
     (re.compile(r"^/orgs/([^/]+)/repos$"), "org_repos"),
     (re.compile(r"^/installation/repositories$"), "installation_repos"),
+    (re.compile(r"^/rate_limit$"), "rate_limit"),
 )
 
 
@@ -143,6 +144,19 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 getattr(self, f"_route_{route}")(*match.groups())
                 return
         self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+
+    def _route_rate_limit(self) -> None:
+        # GitHub: "Accessing this endpoint does not count against your REST API rate limit."
+        key = getattr(self, "_budget_key", "") or self._token
+        resources = {}
+        for resource in ("core", "graphql"):
+            budget = self.github.budget_of(key, resource)
+            resources[resource] = {"limit": budget.limit, "used": budget.limit - budget.remaining,
+                                   "remaining": budget.remaining, "reset": budget.reset}
+        core = resources["core"]
+        headers = {f"x-ratelimit-{name}": str(value) for name, value in core.items()}
+        self._send_raw(200, json.dumps({"resources": resources, "rate": core}).encode(),
+                       {**headers, "x-ratelimit-resource": "core"}, charge=False)
 
     def _route_installation_repos(self) -> None:
         installation = getattr(self, "_installation", None)

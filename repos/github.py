@@ -314,6 +314,20 @@ class GitHubClient:
         return ApiResponse(status=200, data=data, etag=etag, redirected=redirected, next_url=next_url)
 
     # --- endpoints ---------------------------------------------------------------------------
+    def rate_limit(self) -> int | None:
+        """The core budget's remaining requests now (`GET /rate_limit`: free, it spends none); None: unknown
+        (GitHub Enterprise Server without rate limiting answers 404)."""
+        try:
+            response = self.get("/rate_limit")
+            core = response.data["resources"]["core"]
+            remaining, reset = int(core["remaining"]), float(core["reset"])
+        except (GitHubNotFound, GitHubBadResponse, KeyError, TypeError, ValueError):
+            return None
+        self.budget.observe(requests.structures.CaseInsensitiveDict(
+            {"x-ratelimit-remaining": str(remaining), "x-ratelimit-reset": str(int(reset)),
+             "x-ratelimit-limit": str(core.get("limit", ""))}))
+        return remaining
+
     def repository(self, full_name: str, *, etag: str | None = None) -> ApiResponse:
         response = self.get(f"/repos/{full_name}", etag=etag)
         if response.status == 200:

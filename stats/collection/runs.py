@@ -213,7 +213,7 @@ def _run_finalize(*, run_id: int, now: datetime, abandoned: str = "") -> Collect
             not_modified=totals["not_modified"] or 0,
             error_summary="\n".join(lines)[:MAX_ERROR_SUMMARY],
         )
-        CollectionLock.objects.filter(run_id=run_id).update(run=None, claimed_at=None)
+        CollectionLock.objects.filter(run_id=run_id).update(run=None, claimed_at=None, budget_reserved=0)
     run.refresh_from_db()
     return run
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils import timezone
 from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
-from stats.collection import planner
+from stats.collection import planner, reservations
 from stats.collection.fetch import RepoFetch, RepoTarget, metadata_prefetch, repository_fetch
 from stats.collection.runs import (
     PLANNED_TRIGGERS,
@@ -116,6 +116,36 @@ def _items_collect(
             finish(item, status=RunItem.Status.SKIPPED, error=message, code=ErrorCode.RATE_LIMITED)
         return len(items)
 
+    # Workers share the credential's budget: this batch fetches only what it could reserve.
+    reservation = reservations.budget_reserve(tenant_id=run.tenant_id, client=client, items=items)
+    if reservation.denied and reservation.reset is not None:
+        CollectionRun.objects.filter(pk=run_id).update(
+            rate_limited_until=reservation.reset, rate_limit_remaining=client.budget.remaining,
+            rate_limit_limit=client.budget.limit, rate_limit_reset=reservation.reset)
+        message = str(GitHubRateLimited(reservation.reset))
+        for item in reservation.denied:
+            finish(item, status=RunItem.Status.SKIPPED, error=message, code=ErrorCode.RATE_LIMITED)
+    try:
+        return len(reservation.denied) + _granted_collect(
+            run_id=run_id, items=reservation.granted, client=client, concurrency=concurrency, today=today,
+            clock=clock, progress=progress)
+    finally:
+        reservations.budget_release(reservation=reservation)
+
+
+def _granted_collect(
+    *,
+    run_id: int,
+    items: list[RunItem],
+    client: GitHubClient,
+    concurrency: int,
+    today: date,
+    clock: Callable[[], datetime],
+    progress: Callable[[RunItem], None] | None,
+) -> int:
+    if not items:
+        client.close()
+        return 0
     etags: dict[int, dict[str, EndpointETag]] = {}
     for etag in EndpointETag.objects.filter(repository_id__in=[item.repository_id for item in items]):
         etags.setdefault(etag.repository_id, {})[etag.endpoint] = etag
