@@ -31,6 +31,7 @@ class Reservation:
     granted: list[RunItem] = field(default_factory=list)
     denied: list[RunItem] = field(default_factory=list)
     requests: int = 0  # reserved on the lock row (0: nothing to hand back)
+    costs: dict[int, int] = field(default_factory=dict)  # by item id, while it is reserved
     reset: datetime | None = None  # when GitHub's budget comes back (for the denied items)
 
 
@@ -67,6 +68,7 @@ def budget_reserve(*, tenant_id: int, client: GitHubClient, items: Sequence[RunI
             if cost <= available:
                 available -= cost
                 reservation.requests += cost
+                reservation.costs[item.pk] = cost
                 reservation.granted.append(item)
             else:
                 reservation.denied.append(item)
@@ -75,10 +77,14 @@ def budget_reserve(*, tenant_id: int, client: GitHubClient, items: Sequence[RunI
     return reservation
 
 
-def budget_release(*, reservation: Reservation) -> None:
-    """The batch is done: its reservation is spent (GitHub's remaining says so) or unused."""
-    if not reservation.requests:
+def budget_release(*, reservation: Reservation, item_id: int | None = None) -> None:
+    """One item (or, without `item_id`, the whole batch) is done: what it reserved is spent (GitHub's remaining
+    says so now) or unused. Releasing each item as it is stored keeps the double count to items in flight."""
+    requests = reservation.costs.pop(item_id, 0) if item_id is not None else reservation.requests
+    if not requests:
         return
-    CollectionLock.objects.filter(tenant_id=reservation.tenant_id, budget_reserved__gte=reservation.requests
-                                  ).update(budget_reserved=F("budget_reserved") - reservation.requests)
-    reservation.requests = 0
+    CollectionLock.objects.filter(tenant_id=reservation.tenant_id, budget_reserved__gte=requests
+                                  ).update(budget_reserved=F("budget_reserved") - requests)
+    reservation.requests -= requests
+    if item_id is None:
+        reservation.costs.clear()

@@ -19,8 +19,11 @@ from stats.models import CollectionLock, CollectionRun, RunItem
 from tenants.models import Tenant
 
 MAX_ERROR_SUMMARY = 4000
-# A run stopped by the rate limit goes on this long after GitHub's reset (clocks differ by a few seconds).
-RESUME_DELAY = timedelta(seconds=30)
+
+
+def resume_delay() -> timedelta:
+    """A run stopped by the rate limit goes on this long after GitHub's reset (COLLECT_RESUME_DELAY_SECONDS)."""
+    return timedelta(seconds=settings.COLLECT_RESUME_DELAY_SECONDS)
 
 
 class CollectionBusy(Exception):

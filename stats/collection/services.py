@@ -24,26 +24,26 @@ from stats.collection import planner, reservations
 from stats.collection.fetch import RepoFetch, RepoTarget, metadata_prefetch, repository_fetch
 from stats.collection.runs import (
     PLANNED_TRIGGERS,
-    RESUME_DELAY,
     CollectionBusy,
     _clock,
     _finalize_if_done,
     collection_plan_for,
     collection_run_finalize,
     collection_run_start,
+    resume_delay,
 )
 from stats.collection.store import item_fail, repository_store
 from stats.models import CollectionRun, RunItem
 
 __all__ = [
     "PLANNED_TRIGGERS",
-    "RESUME_DELAY",
     "CollectionBusy",
     "collection_items_collect",
     "collection_plan_for",
     "collection_run_execute",
     "collection_run_finalize",
     "collection_run_start",
+    "resume_delay",
 ]
 
 
@@ -127,7 +127,7 @@ def _items_collect(
             finish(item, status=RunItem.Status.SKIPPED, error=message, code=ErrorCode.RATE_LIMITED)
     try:
         return len(reservation.denied) + _granted_collect(
-            run_id=run_id, items=reservation.granted, client=client, concurrency=concurrency, today=today,
+            run_id=run_id, reservation=reservation, client=client, concurrency=concurrency, today=today,
             clock=clock, progress=progress)
     finally:
         reservations.budget_release(reservation=reservation)
@@ -136,13 +136,14 @@ def _items_collect(
 def _granted_collect(
     *,
     run_id: int,
-    items: list[RunItem],
+    reservation: reservations.Reservation,
     client: GitHubClient,
     concurrency: int,
     today: date,
     clock: Callable[[], datetime],
     progress: Callable[[RunItem], None] | None,
 ) -> int:
+    items = reservation.granted
     if not items:
         client.close()
         return 0
@@ -162,7 +163,7 @@ def _granted_collect(
         futures = [pool.submit(repository_fetch, client=client, target=target, today=today) for target in targets]
         try:
             done = _results_store(run_id=run_id, futures=futures, items=by_id, client=client, clock=clock,
-                                  progress=progress)
+                                  progress=progress, reservation=reservation)
         except BaseException:
             # Killed (Ctrl-C, database gone...): do not fetch repositories nobody will store.
             for future in futures:
@@ -179,12 +180,14 @@ def _results_store(
     client: GitHubClient,
     clock: Callable[[], datetime],
     progress: Callable[[RunItem], None] | None,
+    reservation: reservations.Reservation,
 ) -> int:
     done = 0
     for future in as_completed(futures):
         fetched = future.result()
         item = items[fetched.target.item_id]
         repository_store(item=item, fetched=fetched, now=clock())
+        reservations.budget_release(reservation=reservation, item_id=item.pk)
         if isinstance(fetched.error, GitHubRateLimited):
             CollectionRun.objects.filter(pk=run_id).update(rate_limited_until=fetched.error.until)
         budget = client.budget
