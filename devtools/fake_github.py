@@ -6,6 +6,9 @@ per window the distinct visitors (real de-duplication, never sums). It serves Gi
 as GitHub does: 15 daily buckets for the current UTC day, the current day partial (events before the
 current hour) and the oldest day cut short (events from the current hour on, as the 14x24 h window
 rolls), zero buckets omitted, weeks keyed by Monday. Shapes follow shared/github-api/examples.json.
+Budgets: per token and resource (core; graphql for `POST /graphql`, devtools.fake_github_graphql), in
+windows of `window_seconds` (an hour) on the fake's own `clock` (the wall clock by default, so time-machine
+moves it); `GET /rate_limit` reports them for free, as GitHub does.
 
     with FakeGitHub() as gh:
         gh.add_repo("acme/rocket")

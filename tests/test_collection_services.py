@@ -130,7 +130,7 @@ def test_it_writes_a_constant_number_of_queries_per_repository(gh, world):
     with CaptureQueriesContext(connection) as six:
         services.collection_run_execute(run=big, now=noon(DAY))
     per_repo = (len(six) - len(one)) / 5
-    assert per_repo <= 20, per_repo
+    assert per_repo <= 21, per_repo  # one of them hands the repository's budget reservation back
     assert len(one) <= 46  # 6 of them per batch: the shared budget's reservation (stats.collection.reservations)
 
 
@@ -138,7 +138,7 @@ def test_it_stays_within_a_query_bound_per_repo(gh, world, django_assert_max_num
     for n in range(4):
         follow(gh, world.tenant_a, f"acme/q{n}")
     run = services.collection_run_start(tenant=world.tenant_a, trigger="command", now=noon(DAY))
-    with django_assert_max_num_queries(15 + 20 * 5):
+    with django_assert_max_num_queries(15 + 21 * 5):
         services.collection_run_execute(run=run, now=noon(DAY))
 
 
