@@ -181,3 +181,16 @@ def test_it_counts_metadata_against_graphql_not_the_rest_budget():
     short = planner.collection_plan(states=with_ids, today=DAY, budget=12)
     planned_metadata = sum(planner.Group.METADATA in p.groups for p in short.repositories)
     assert short.requests_planned == 12 and planned_metadata == 150
+
+
+def test_it_counts_graphql_metadata_apart_on_the_capacity_page(world):
+    from stats.collection.capacity import capacity_overview
+    from tenants.access import TenantAccess
+
+    access = TenantAccess(tenant=world.tenant_a, role="admin")
+    before = capacity_overview(access=access, today=DAY)
+    assert before.requests_per_day_fresh == 7  # acme/rocket alone (rocket_only)
+    Repository.objects.filter(pk=world.repo_a.pk).update(node_id="R_1")
+    after = capacity_overview(access=access, today=DAY)
+    assert after.requests_per_day_fresh == 6
+    assert after.requests_per_day_floor <= before.requests_per_day_floor
