@@ -65,6 +65,7 @@ class Figures:
     never_collected: int
     modes: Counter[str]
     wall: float
+    graphql: int = 0  # GraphQL queries (GraphQL's own budget: metadata of up to 100 repositories each)
 
 
 def _fixed_order_plan(**kwargs: object) -> object:
@@ -185,6 +186,7 @@ def _measure(*, case: str, tenant: object, gh: object, end: date, worst_age: int
         never_collected=never,
         modes=Counter(mode or "fixed order" for mode in runs.values_list("plan_mode", flat=True)),
         wall=time.perf_counter() - started,
+        graphql=gh.request_count(path_contains="/graphql"),  # type: ignore[attr-defined]
     )
 
 
@@ -204,12 +206,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"\n## Budget: {args.repos} repositories, {args.days} days, {args.budget} requests/hour ({args.db})")
     print_table(
         "Losslessness per case (same engine, fake GitHub and simulated clock)",
-        ["case", "requests/repo-day", "days lost", "repos losing days", "backlog days lost", "weeks lost",
-         "referrer gaps >14 d",
+        ["case", "requests/repo-day", "GraphQL queries/day", "days lost", "repos losing days", "backlog days lost",
+         "weeks lost", "referrer gaps >14 d",
          "worst day-series age", "never collected", "runs by plan mode", "wall s"],
         [
-            [f.case, f"{f.requests / repo_days:.2f}", f.days_lost, f.repos_losing_days, f.backlog_lost, f.weeks_lost,
-             f.popular_gaps,
+            [f.case, f"{f.requests / repo_days:.2f}", f"{f.graphql / args.days:.1f}", f.days_lost,
+             f.repos_losing_days, f.backlog_lost, f.weeks_lost, f.popular_gaps,
              "never" if f.worst_age is None else f"{f.worst_age} d", f.never_collected,
              ", ".join(f"{mode} {count}" for mode, count in sorted(f.modes.items())), f"{f.wall:.0f}"]
             for f in results

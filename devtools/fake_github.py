@@ -6,6 +6,9 @@ per window the distinct visitors (real de-duplication, never sums). It serves Gi
 as GitHub does: 15 daily buckets for the current UTC day, the current day partial (events before the
 current hour) and the oldest day cut short (events from the current hour on, as the 14x24 h window
 rolls), zero buckets omitted, weeks keyed by Monday. Shapes follow shared/github-api/examples.json.
+Budgets: per token and resource (core; graphql for `POST /graphql`, devtools.fake_github_graphql), in
+windows of `window_seconds` (an hour) on the fake's own `clock` (the wall clock by default, so time-machine
+moves it); `GET /rate_limit` reports them for free, as GitHub does.
 
     with FakeGitHub() as gh:
         gh.add_repo("acme/rocket")
@@ -20,6 +23,7 @@ import random
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from http.server import ThreadingHTTPServer
@@ -76,9 +80,20 @@ def _monday(day: date) -> date:
 class FakeGitHub:
     """The server; use as a context manager or call start()/stop()."""
 
-    def __init__(self, *, latency: float = 0.0, rate_limit: int = 5000) -> None:
+    def __init__(
+        self, *, latency: float = 0.0, rate_limit: int = 5000, graphql_rate_limit: int = 5000,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.latency = latency
         self.rate_limit = rate_limit
+        self.graphql_rate_limit = graphql_rate_limit
+        # The epoch clock of the hourly budget windows (x-ratelimit-reset); by default the wall clock,
+        # looked up at each call so that time-machine moves it too.
+        self.clock: Callable[[], float] = clock or (lambda: time.time())
+        # Length of a budget window (GitHub: an hour); a test shortens it to see a reset within seconds.
+        self.window_seconds = 3600
+        # Faults of POST /graphql (devtools.fake_github_graphql), like a repository's.
+        self.graphql_faults: list[Fault] = []
         self.now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
         self.repos: dict[str, FakeRepo] = {}  # by lower-case full name
         self.renamed: dict[str, int] = {}  # old lower-case full name -> github id
@@ -205,19 +220,33 @@ class FakeGitHub:
                 if full_name is None or repo.full_name.lower() == full_name.lower():
                     repo.faults.clear()
 
-    def set_rate_limit(self, *, remaining: int, reset_in: float = 3600, token: str | None = None) -> None:
-        """Set the budget of `token` (or of every token seen so far and future ones)."""
+    def set_rate_limit(
+        self, *, remaining: int, reset_in: float = 3600, token: str | None = None, resource: str = "core"
+    ) -> None:
+        """Set the `resource` budget ("core" or "graphql") of `token` (or of every token seen so far and future
+        ones)."""
         with self._lock:
-            reset = int(time.time() + reset_in)
-            targets = [token] if token else [*self.budgets, "*"]
+            reset = int(self.clock() + reset_in)
+            suffix = "" if resource == "core" else f"#{resource}"
+            limit = self.rate_limit if resource == "core" else self.graphql_rate_limit
+            if token:
+                targets = [token + suffix]
+            else:
+                targets = [name for name in self.budgets if name.endswith(suffix) and (suffix or "#" not in name)]
+                targets.append("*" + suffix)
             for name in targets:
-                self.budgets[name] = TokenBudget(self.rate_limit, remaining, reset)
+                self.budgets[name] = TokenBudget(limit, remaining, reset)
 
     def reset_rate_limit(self, token: str | None = None) -> None:
         with self._lock:
             for name, budget in self.budgets.items():
-                if token is None or name == token:
-                    budget.remaining, budget.reset = budget.limit, int(time.time() + 3600)
+                if token is None or name.split("#")[0] == token:
+                    budget.remaining, budget.reset = budget.limit, int(self.clock() + self.window_seconds)
+
+    def budget_of(self, token: str, resource: str = "core") -> TokenBudget:
+        """The budget as GitHub's `GET /rate_limit` reports it (free: nothing is charged)."""
+        budget, _refused = self.spend(token, True, resource=resource)
+        return budget
 
     def request_count(self, *, path_contains: str = "", status: int | None = None) -> int:
         with self._lock:
@@ -340,18 +369,22 @@ class FakeGitHub:
                 return fault
         return None
 
-    def spend(self, token: str, free: bool) -> tuple[TokenBudget, bool]:
-        """Charge one request to `token`; returns (budget after, whether it was refused)."""
+    def spend(self, token: str, free: bool, *, resource: str = "core") -> tuple[TokenBudget, bool]:
+        """Charge one request (or GraphQL point) to `token`'s `resource` budget; returns (budget after, whether it
+        was refused). Each budget has hourly windows on self.clock: the first request opens one."""
+        suffix = "" if resource == "core" else f"#{resource}"
         with self._lock:
-            budget = self.budgets.get(token)
+            now = self.clock()
+            budget = self.budgets.get(token + suffix)
             if budget is None:
-                template = self.budgets.get("*")
-                budget = TokenBudget(self.rate_limit, self.rate_limit, int(time.time() + 3600))
+                template = self.budgets.get("*" + suffix)
+                limit = self.rate_limit if resource == "core" else self.graphql_rate_limit
+                budget = TokenBudget(limit, limit, int(now + self.window_seconds))
                 if template is not None:
                     budget = TokenBudget(template.limit, template.remaining, template.reset)
-                self.budgets[token] = budget
-            if time.time() >= budget.reset:
-                budget.remaining, budget.reset = budget.limit, int(time.time() + 3600)
+                self.budgets[token + suffix] = budget
+            if now >= budget.reset:
+                budget.remaining, budget.reset = budget.limit, int(now + self.window_seconds)
             if budget.remaining <= 0:
                 return budget, True
             if not free:

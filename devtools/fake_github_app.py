@@ -87,7 +87,7 @@ class FakeGitHubApp:
         installation = FakeInstallation(installation_id, account, list(repositories or []))
         with self._lock:
             self.installations[installation_id] = installation
-            reset = int(time.time() + 3600)
+            reset = int(self.github.clock() + 3600)
             self.github.budgets[self.budget_key(installation_id)] = TokenBudget(
                 self.rate_limit, self.rate_limit, reset
             )

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from devtools import fake_github_stars
 from devtools.fake_github_app import handle_app_request
+from devtools.fake_github_graphql import handle_graphql_request
 from devtools.fake_github_releases import serve_releases
 from devtools.fake_github_types import DOC_URL, FakeRepo, FakeRequest
 
@@ -30,6 +31,7 @@ ROUTES = (
     (re.compile(r"^/repos/([^/]+)/([^/]+)/stargazers$"), "stargazers"),
     (re.compile(r"^/repos/([^/]+)/([^/]+)/stargazers/count$"), "stargazers_count"),
     (re.compile(r"^/repos/([^/]+)/([^/]+)/actions/runs$"), "actions_runs"),
+    (re.compile(r"^/rate_limit$"), "rate_limit"),
 )
 
 
@@ -54,7 +56,10 @@ class GitHubHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._split = urlsplit(self.path)
         self._query = {}
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self._split.path.rstrip("/") == "/graphql":
+            handle_graphql_request(self, body)
+            return
         handle_app_request(self, "POST", self._split.path.rstrip("/"), self._bearer())
 
     def _bearer(self) -> str:
@@ -63,7 +68,8 @@ class GitHubHandler(BaseHTTPRequestHandler):
 
     def _get(self) -> None:
         gh = self.github
-        if gh.latency:
+        # Latency models repository endpoints; the budget check a batch makes before fetching answers at once.
+        if gh.latency and not self.path.startswith("/rate_limit"):
             gh.wait(gh.latency)
         split = urlsplit(self.path)
         self._split = split
@@ -152,6 +158,19 @@ class GitHubHandler(BaseHTTPRequestHandler):
                 getattr(self, f"_route_{route}")(*match.groups())
                 return
         self._send(404, {"message": "Not Found", "documentation_url": DOC_URL})
+
+    def _route_rate_limit(self) -> None:
+        # GitHub: "Accessing this endpoint does not count against your REST API rate limit."
+        key = getattr(self, "_budget_key", "") or self._token
+        resources = {}
+        for resource in ("core", "graphql"):
+            budget = self.github.budget_of(key, resource)
+            resources[resource] = {"limit": budget.limit, "used": budget.limit - budget.remaining,
+                                   "remaining": budget.remaining, "reset": budget.reset}
+        core = resources["core"]
+        headers = {f"x-ratelimit-{name}": str(value) for name, value in core.items()}
+        self._send_raw(200, json.dumps({"resources": resources, "rate": core}).encode(),
+                       {**headers, "x-ratelimit-resource": "core"}, charge=False)
 
     def _route_installation_repos(self) -> None:
         installation = getattr(self, "_installation", None)

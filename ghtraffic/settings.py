@@ -285,6 +285,8 @@ COLLECT_QUEUED_STALE_SECONDS = env_int("COLLECT_QUEUED_STALE_SECONDS", 21600)
 COLLECT_BATCH_SIZE = env_int("COLLECT_BATCH_SIZE", 16)
 # Requests a scheduled run leaves unspent (repository import, people pressing "Collect now").
 COLLECT_BUDGET_RESERVE = env_int("COLLECT_BUDGET_RESERVE", 50)
+# Seconds after GitHub's rate-limit reset at which a stopped run continues (clocks differ by a few seconds).
+COLLECT_RESUME_DELAY_SECONDS = env_int("COLLECT_RESUME_DELAY_SECONDS", 30)
 # Hourly ticks: each spends what the budget allows, most at-risk first (stats.collection.planner).
 COLLECT_SCHEDULE = env_str("COLLECT_SCHEDULE", "17 * * * *")
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")

@@ -110,6 +110,7 @@ class RepoInfo:
     private: bool = False
     archived: bool = False
     fork: bool = False
+    node_id: str = ""
 
     @property
     def full_name(self) -> str:
@@ -150,6 +151,7 @@ class GitHubClient:
         self.sleep = sleep or (lambda seconds: pause(seconds))
         self.clock = clock
         self.budget = budget or RateBudget()
+        self.graphql_budget = RateBudget()  # GraphQL's own hourly points (repos.github_graphql)
         pool_size = pool_size or settings.COLLECT_CONCURRENCY
         if backoff_factor is None:
             backoff_factor = settings.GITHUB_RETRY_BACKOFF
@@ -318,6 +320,20 @@ class GitHubClient:
         return ApiResponse(status=200, data=data, etag=etag, redirected=redirected, next_url=next_url)
 
     # --- endpoints ---------------------------------------------------------------------------
+    def rate_limit(self) -> int | None:
+        """The core budget's remaining requests now (`GET /rate_limit`: free, it spends none); None: unknown
+        (GitHub Enterprise Server without rate limiting answers 404)."""
+        try:
+            response = self.get("/rate_limit")
+            core = response.data["resources"]["core"]
+            remaining, reset = int(core["remaining"]), float(core["reset"])
+        except (GitHubNotFound, GitHubBadResponse, KeyError, TypeError, ValueError):
+            return None
+        self.budget.observe(requests.structures.CaseInsensitiveDict(
+            {"x-ratelimit-remaining": str(remaining), "x-ratelimit-reset": str(int(reset)),
+             "x-ratelimit-limit": str(core.get("limit", ""))}))
+        return remaining
+
     def repository(self, full_name: str, *, etag: str | None = None) -> ApiResponse:
         response = self.get(f"/repos/{full_name}", etag=etag)
         if response.status == 200:
@@ -372,6 +388,7 @@ class GitHubClient:
                         private=bool(entry.get("private", False)),
                         archived=bool(entry.get("archived", False)),
                         fork=bool(entry.get("fork", False)),
+                        node_id=str(entry.get("node_id") or "")[:100],
                     )
                 )
             # Link URLs carry their own query string.

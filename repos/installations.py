@@ -213,7 +213,8 @@ def _repository_rename(*, tenant: Tenant, info: RepoInfo, result: SyncResult) ->
 def _follow(*, tenant: Tenant, info: RepoInfo) -> Repository | None:
     try:
         with transaction.atomic():
-            return Repository.objects.create(tenant=tenant, owner=info.owner, name=info.name, github_id=info.github_id)
+            return Repository.objects.create(tenant=tenant, owner=info.owner, name=info.name, github_id=info.github_id,
+                                             node_id=info.node_id)
     except IntegrityError:
         return None  # followed under this name concurrently
 
@@ -237,6 +238,7 @@ def _repo_info(entry: Any) -> RepoInfo:
     return RepoInfo(
         github_id=entry["id"], owner=owner, name=name, archived=bool(entry.get("archived", False)),
         private=bool(entry.get("private", False)), fork=bool(entry.get("fork", False)),
+        node_id=str(entry.get("node_id") or "")[:100],
     )
 
 
@@ -258,7 +260,8 @@ def _with_flags(*, installation: GitHubAppInstallation, added: list[RepoInfo]) -
         return added, False
     return [
         RepoInfo(github_id=info.github_id, owner=info.owner, name=info.name, private=listed[info.github_id].private,
-                 archived=listed[info.github_id].archived, fork=listed[info.github_id].fork)
+                 archived=listed[info.github_id].archived, fork=listed[info.github_id].fork,
+                 node_id=info.node_id or listed[info.github_id].node_id)
         for info in added
     ], True
 

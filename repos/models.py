@@ -14,6 +14,8 @@ class Repository(models.Model):
     name = models.CharField(max_length=100)
     # GitHub's numeric id survives renames and transfers; we match on it when GitHub answers 301.
     github_id = models.BigIntegerField(null=True, blank=True)
+    # GitHub's GraphQL node id (REST `node_id`): lets metadata of 100 repositories come in one GraphQL query.
+    node_id = models.CharField(max_length=100, blank=True)
     active = models.BooleanField(default=True)
     added_at = models.DateTimeField(auto_now_add=True)
     last_collected_at = models.DateTimeField(null=True, blank=True)

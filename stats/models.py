@@ -206,6 +206,9 @@ class CollectionLock(models.Model):
     tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, related_name="collection_lock")
     run = models.ForeignKey(CollectionRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # REST requests the run's batches reserved and may still send (stats.collection.reservations): every
+    # worker grants itself only what GitHub's remaining budget leaves beyond them. Cleared with the run.
+    budget_reserved = models.IntegerField(default=0)
     objects = tenant_scoped("tenant")
 
     def __str__(self) -> str:

@@ -84,5 +84,5 @@ def test_it_runs_the_budget_benchmark_and_prints_its_table() -> None:
     }
     planned, baseline = rows["planned"], rows["baseline"]
     # The planner keeps every repository collected on a budget the fixed order runs out of.
-    assert planned[8] == "0" and int(baseline[8]) > 0, result.stdout[-2000:]  # never collected
-    assert planned[2] == "0"  # no day lost after a repository's first collection
+    assert planned[9] == "0" and int(baseline[9]) > 0, result.stdout[-2000:]  # never collected
+    assert planned[3] == "0"  # no day lost after a repository's first collection

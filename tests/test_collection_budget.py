@@ -93,7 +93,7 @@ def test_it_continues_a_rate_limited_run_after_the_reset(
         at = scheduling.collection_resume_schedule(run=stopped)
         schedule = Schedule.objects.get(name=f"ghtraffic resume {world.tenant_a.pk}")
         assert schedule.func == scheduling.RESUME_TASK and schedule.schedule_type == Schedule.ONCE
-        assert schedule.next_run == at == stopped.rate_limited_until + services.RESUME_DELAY
+        assert schedule.next_run == at == stopped.rate_limited_until + services.resume_delay()
         traveller.move_to(at)
         with django_capture_on_commit_callbacks(execute=True):
             resumed_id = tasks.resume_collection(world.tenant_a.pk)
@@ -170,3 +170,18 @@ def test_it_shows_the_capacity_page(rocket_only):
     assert "10 Nov → 20 Nov" in html
     assert "7 " in html  # 7 requests a day for full freshness of one repository
     assert "secret-plans" not in html
+
+
+def test_it_resumes_even_right_after_the_stopped_run_finished(world, queued, settings):
+    from django.utils import timezone
+
+    from stats.collection import scheduling, tasks
+
+    settings.COLLECT_MIN_INTERVAL = 600
+    CollectionRun.objects.create(tenant=world.tenant_a, trigger=CollectionRun.Trigger.SCHEDULE,
+                                 status=CollectionRun.Status.RATE_LIMITED, finished=timezone.now())
+    # A scheduled tick now would be throttled; the continuation GitHub's reset timed is not.
+    assert scheduling.collection_request(tenant=world.tenant_a, trigger=CollectionRun.Trigger.SCHEDULE)[0] is None
+    resumed = tasks.resume_collection(world.tenant_a.pk)
+    assert resumed is not None
+    assert CollectionRun.objects.get(pk=resumed).trigger == CollectionRun.Trigger.RESUME

@@ -103,6 +103,35 @@ def test_it_counts_the_rate_limit_down_and_304s_are_free(gh):
     assert cached.headers["x-ratelimit-remaining"] == second.headers["x-ratelimit-remaining"]
 
 
+def test_it_opens_hourly_budget_windows_on_its_own_injectable_clock():
+    now = [1_800_000_000.0]
+    with FakeGitHub(rate_limit=3, clock=lambda: now[0]) as fake:
+        fake.add_repo("acme/rocket")
+        first = get(fake, "/repos/acme/rocket")
+        # The first request opens the window: the reset is an hour ahead on the fake's clock, not the wall's.
+        assert first.headers["x-ratelimit-reset"] == str(int(now[0]) + 3600)
+        assert (first.headers["x-ratelimit-limit"], first.headers["x-ratelimit-remaining"]) == ("3", "2")
+        now[0] += 1800
+        assert [get(fake, "/repos/acme/rocket").status_code for _ in range(3)] == [200, 200, 403]
+        refused = get(fake, "/repos/acme/rocket")
+        assert refused.headers["x-ratelimit-remaining"] == "0"
+        assert refused.headers["x-ratelimit-reset"] == str(1_800_000_000 + 3600)
+        now[0] = 1_800_000_000.0 + 3600  # the reset: a new window with the whole limit
+        renewed = get(fake, "/repos/acme/rocket")
+        assert renewed.status_code == 200 and renewed.headers["x-ratelimit-remaining"] == "2"
+        assert renewed.headers["x-ratelimit-reset"] == str(int(now[0]) + 3600)
+        fake.set_rate_limit(remaining=0, reset_in=5)
+        assert get(fake, "/repos/acme/rocket").headers["x-ratelimit-reset"] == str(int(now[0]) + 5)
+
+
+def test_it_follows_time_machine_by_default():
+    import time_machine
+
+    with FakeGitHub() as fake, time_machine.travel(1_900_000_000, tick=False):
+        fake.add_repo("acme/rocket")
+        assert get(fake, "/repos/acme/rocket").headers["x-ratelimit-reset"] == str(1_900_000_000 + 3600)
+
+
 def test_it_refuses_with_403_when_the_budget_is_spent(gh):
     gh.set_rate_limit(remaining=1, reset_in=600)
     assert get(gh, "/repos/acme/rocket").status_code == 200

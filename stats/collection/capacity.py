@@ -79,14 +79,18 @@ def capacity_overview(*, access: TenantAccess, today: date, limit: int = 200) ->
         for state in states
     ]
     count = len(repositories)
+    # Metadata of a repository with a GraphQL node id comes from GraphQL's own budget, not from this one.
+    graphql = sum(1 for repository in repositories if repository.node_id)
+    metadata = planner.REQUESTS[planner.Group.METADATA]
     hourly = last.rate_limit_limit if last is not None else None
     return Capacity(
         limit=hourly,
         remaining=last.rate_limit_remaining if last is not None else None,
         reset=last.rate_limit_reset if last is not None else None,
         repositories_followed=count,
-        requests_per_day_fresh=round(count * planner.FRESHNESS_REQUESTS_PER_DAY),
-        requests_per_day_floor=round(count * planner.FLOOR_REQUESTS_PER_DAY + 0.4999),
+        requests_per_day_fresh=round(count * planner.FRESHNESS_REQUESTS_PER_DAY - graphql * metadata),
+        requests_per_day_floor=round(
+            count * planner.FLOOR_REQUESTS_PER_DAY - graphql * metadata / planner.METADATA_MAX_AGE + 0.4999),
         budget_per_day=None if hourly is None else hourly * HOURS_PER_DAY,
         mode=planned.plan_mode if planned is not None else "",
         # The summary names repositories: a repository-limited viewer does not get it.

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
+from typing import Any
 
 from repos.github import (
     ApiResponse,
@@ -15,7 +16,9 @@ from repos.github import (
     GitHubClient,
     GitHubError,
     GitHubNotFound,
+    GitHubRateLimited,
 )
+from repos.github_graphql import MAX_NODE_IDS, repositories_metadata
 from repos.github_releases import releases_list
 from repos.models import EndpointETag
 from repos.services import RepositoryNameInvalid, split_full_name
@@ -45,6 +48,11 @@ class RepoTarget:
     etags: dict[str, EndpointETag]
     groups: tuple[Group, ...] = ALL_GROUPS
     optional: OptionalTarget | None = None  # the planned optional groups' progress and allowance
+    node_id: str = ""
+    # The repository body's fields from a batched GraphQL query (metadata_prefetch): no REST call for them.
+    metadata: dict[str, Any] | None = None
+    # GraphQL's budget is spent: metadata waits for a later run (nothing is lost) rather than spend REST budget.
+    metadata_deferred: bool = False
 
 
 @dataclass
@@ -53,6 +61,7 @@ class RepoFetch:
     today: date
     full_name: str
     github_id: int | None = None
+    node_id: str = ""
     responses: dict[str, ApiResponse] = field(default_factory=dict)
     error: GitHubError | None = None
     requests: int = 0
@@ -60,8 +69,36 @@ class RepoFetch:
     optional: OptionalFetch = field(default_factory=OptionalFetch)
 
 
+def metadata_prefetch(*, client: GitHubClient, targets: list[RepoTarget]) -> int:
+    """Metadata of every target that has a node id, up to 100 per GraphQL query (its own budget); returns the
+    queries sent. A target GraphQL does not answer for (unknown id, another repository or name now, a failed
+    query) keeps its per-repository REST call; with GraphQL's budget spent, metadata waits."""
+    wanted = [t for t in targets if Group.METADATA in t.groups and t.node_id and t.metadata is None]
+    queries = 0
+    for start in range(0, len(wanted), MAX_NODE_IDS):
+        batch = wanted[start : start + MAX_NODE_IDS]
+        queries += 1
+        try:
+            found = repositories_metadata(client, [t.node_id for t in batch])
+        except GitHubRateLimited:
+            for target in wanted[start:]:
+                target.metadata_deferred = True
+            break
+        except Exception as exc:  # GitHubError, or a bug: either way the REST calls still work
+            logger.warning("GraphQL metadata query failed (%s): REST for these %d repositories", exc, len(batch))
+            continue
+        for target in batch:
+            node = found.get(target.node_id)
+            # A rename, transfer or recreated repository is for the REST call to notice and handle.
+            if (node is not None and node.full_name.lower() == target.full_name.lower()
+                    and (target.github_id is None or node.github_id == target.github_id)):
+                target.metadata = node.as_rest_body()
+    return queries
+
+
 def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -> RepoFetch:
-    fetched = RepoFetch(target=target, today=today, full_name=target.full_name, github_id=target.github_id)
+    fetched = RepoFetch(target=target, today=today, full_name=target.full_name, github_id=target.github_id,
+                        node_id=target.node_id)
 
     def etag_for(endpoint: str) -> str | None:
         stored = target.etags.get(endpoint)
@@ -84,8 +121,11 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
 
     groups = target.groups
     try:
-        info = (call(EP_REPO, lambda: client.repository(fetched.full_name, etag=etag_for(EP_REPO)))
-                if Group.METADATA in groups else None)
+        info = None
+        if Group.METADATA in groups and target.metadata is not None:
+            info = fetched.responses[EP_REPO] = ApiResponse(status=200, data=target.metadata, etag="")
+        elif Group.METADATA in groups and not target.metadata_deferred:
+            info = call(EP_REPO, lambda: client.repository(fetched.full_name, etag=etag_for(EP_REPO)))
         if info is not None and info.status == 200:
             github_id = int(info.data["id"])
             if target.github_id is not None and github_id != target.github_id:
@@ -107,6 +147,7 @@ def repository_fetch(*, client: GitHubClient, target: RepoTarget, today: date) -
                 ) from None
             fetched.github_id = github_id
             fetched.full_name = reported
+            fetched.node_id = str(info.data.get("node_id") or fetched.node_id)[:100]
         name = fetched.full_name
         for group, endpoint, kind, per in (
             (Group.DAY_SERIES, EP_VIEWS_DAY, "views", "day"),

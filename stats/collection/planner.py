@@ -12,7 +12,8 @@ Why this is lossless (facts in shared/github-api/README.md, derived from GitHub'
 - referrers and popular paths are rolling 14-day top-10 snapshots: one at least every 13 days leaves
   no stretch unobserved; we take one after POPULAR_MAX_AGE (11) days (2 days of margin).
 - repository metadata (stars, forks…) is a current count: nothing is lost between fetches, it is
-  refreshed every METADATA_MAX_AGE days when the budget is short.
+  refreshed every METADATA_MAX_AGE days when the budget is short. A repository with a GraphQL node id
+  gets it from a batched GraphQL query (100 per query, GraphQL's own budget): 0 REST requests.
 A group fetched today is fresh; with an ample budget every group is fetched once per UTC day
 (freshness), exactly as a daily run did. With a short budget, at-risk groups come first, ordered
 by the deadline of the oldest bucket GitHub still serves and we do not have, then the stalest ones.
@@ -35,7 +36,7 @@ from enum import StrEnum
 class Group(StrEnum):
     """Endpoint groups fetched together; each costs REQUESTS[group] budgeted requests."""
 
-    METADATA = "metadata"  # GET /repos/{o}/{n}
+    METADATA = "metadata"  # GET /repos/{o}/{n}, or 1/100 of a GraphQL query when the node id is known
     DAY_SERIES = "day"  # views and clones, per=day
     WEEK_SERIES = "week"  # views and clones, per=week
     POPULAR = "popular"  # top referrers and top paths
@@ -48,6 +49,7 @@ class Group(StrEnum):
 ALL_GROUPS: tuple[Group, ...] = (Group.METADATA, Group.DAY_SERIES, Group.WEEK_SERIES, Group.POPULAR)
 REQUESTS: dict[Group, int] = {Group.METADATA: 1, Group.DAY_SERIES: 2, Group.WEEK_SERIES: 2, Group.POPULAR: 2}
 REQUESTS_PER_REPOSITORY = sum(REQUESTS.values())
+GRAPHQL_NODES_PER_QUERY = 100
 
 DAY_SERIES_KEEP_DAYS = 13  # a complete day stays in the per=day series until D + 13
 DAY_SERIES_MAX_AGE = 6
@@ -100,6 +102,8 @@ class RepositoryState:
     fetched_on: dict[Group, date | None]
     # Optional groups wanted now and the requests each may spend (absent or 0: not wanted).
     optional: dict[Group, int] = field(default_factory=dict)
+    # Its GraphQL node id is known: metadata comes from a batched GraphQL query, not from the REST budget.
+    graphql_metadata: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class Plan:
     left_at_risk: list[tuple[str, Group, int]] = field(default_factory=list)
     # Optional groups due but not planned (no budget left, or a run that plans none).
     optional_left: int = 0
+    # GraphQL queries (points of GraphQL's own budget) the planned metadata takes.
+    graphql_planned: int = 0
 
     @property
     def shortfall(self) -> int:
@@ -149,6 +155,8 @@ class Plan:
         text = (f"plan: {self.mode.value}; {self.requests_planned} requests planned for "
                 f"{len(self.repositories)} repositories (budget {budget}; freshness needs "
                 f"{self.requests_for_freshness}, what is at risk now {self.requests_for_floor})")
+        if self.graphql_planned:
+            text += f"; metadata in {self.graphql_planned} GraphQL queries"
         if self.left_at_risk:
             names = ", ".join(
                 f"{name} ({group.value}, {slack} days left)" for name, group, slack in self.left_at_risk[:10]
@@ -221,8 +229,11 @@ def collection_plan(
     today: date,
     budget: int | None,
     force: bool = False,
+    graphql_budget: int | None = None,
 ) -> Plan:
-    """Order the work of a run. `budget`: budgeted requests this run may spend (None: unknown, no cut).
+    """Order the work of a run. `budget`: budgeted REST requests this run may spend (None: unknown, no cut);
+    `graphql_budget`: GraphQL points (None: unknown, taken as enough). Metadata of repositories with a node id
+    is counted against GraphQL (one point per 100 repositories), the rest against REST.
 
     `force` (a person asked for a run now): every group of every repository, at-risk ones first, no cut.
     """
@@ -244,35 +255,51 @@ def collection_plan(
     at_risk.sort(key=lambda e: (e[0], -(e[3].age if e[3].age is not None else 10_000), e[1]))
     stale.sort(key=lambda e: (-(e[3].age or 0), e[1]))
     fresh.sort(key=lambda e: e[1])
-    floor = sum(REQUESTS[e[3].group] for e in at_risk)
-    freshness = floor + sum(REQUESTS[e[3].group] for e in stale)
+    graphql_nodes = 0 if graphql_budget is None else max(0, graphql_budget) * GRAPHQL_NODES_PER_QUERY
+    graphql_used = 0
+
+    def cost(state: RepositoryState, group: Group, *, spend: bool = False) -> int:
+        nonlocal graphql_used
+        if group is Group.METADATA and state.graphql_metadata and (
+            graphql_budget is None or graphql_used < graphql_nodes
+        ):
+            graphql_used += int(spend)
+            return 0
+        return REQUESTS[group]
+
+    floor = sum(cost(e[2], e[3].group) for e in at_risk)
+    freshness = floor + sum(cost(e[2], e[3].group) for e in stale)
     ordered = at_risk + stale + (fresh if force else [])
     limit = None if (force or budget is None) else max(0, budget)
 
     chosen: dict[int, list[GroupDue]] = {}
+    costs: dict[int, int] = {}
     names: dict[int, str] = {}
     order: list[int] = []
     spent = 0
     left_at_risk: list[tuple[str, Group, int]] = []
     for entry in ordered:
         state, due = entry[2], entry[3]
-        cost = REQUESTS[due.group]
-        if limit is not None and spent + cost > limit:
+        price = cost(state, due.group)
+        if limit is not None and spent + price > limit:
             if due.at_risk:
                 left_at_risk.append((state.full_name, due.group, due.slack))
             continue
-        spent += cost
+        cost(state, due.group, spend=True)
+        spent += price
         if state.repository_id not in chosen:
             chosen[state.repository_id] = []
+            costs[state.repository_id] = 0
             names[state.repository_id] = state.full_name
             order.append(state.repository_id)
         chosen[state.repository_id].append(due)
+        costs[state.repository_id] += price
 
     optional: dict[int, dict[Group, int]] = {}
     optional_spent, optional_left = _optional_plan(
         states=states, today=today, budget_left=None if limit is None else limit - spent,
         skip=budget is None or bool(left_at_risk), traffic_complete=limit is not None and spent >= freshness,
-        force=force, chosen=chosen, names=names, order=order, stated=optional,
+        force=force, chosen=chosen, costs=costs, names=names, order=order, stated=optional,
     )
     spent += optional_spent
     planned = [
@@ -280,8 +307,7 @@ def collection_plan(
             repository_id=repo_id,
             full_name=names[repo_id],
             groups=tuple(group for group in PLANNED_ORDER if any(d.group is group for d in chosen[repo_id])),
-            requests=sum(_cost(d.group) for d in chosen[repo_id] if d.group in _FIXED_COST)
-            + sum(optional.get(repo_id, {}).values()),
+            requests=costs[repo_id],
             slack=min(d.slack for d in chosen[repo_id]),
             optional=optional.get(repo_id, {}),
         )
@@ -294,20 +320,11 @@ def collection_plan(
     else:
         mode = Mode.FULL
     return Plan(mode=mode, repositories=planned, requests_planned=spent, requests_for_freshness=freshness,
-                requests_for_floor=floor, budget=budget, left_at_risk=left_at_risk, optional_left=optional_left)
+                requests_for_floor=floor, budget=budget, left_at_risk=left_at_risk, optional_left=optional_left,
+                graphql_planned=-(-graphql_used // GRAPHQL_NODES_PER_QUERY))
 
 
 PLANNED_ORDER: tuple[Group, ...] = (*ALL_GROUPS, *(optional.group for optional in OPTIONAL_GROUPS))
-_FIXED_COST: dict[Group, int] = {
-    **REQUESTS,
-    **{optional.group: optional.requests for optional in OPTIONAL_GROUPS if optional.requests is not None},
-}
-
-
-def _cost(group: Group) -> int:
-    return _FIXED_COST[group]
-
-
 def _optional_plan(
     *,
     states: list[RepositoryState],
@@ -317,6 +334,7 @@ def _optional_plan(
     traffic_complete: bool,
     force: bool,
     chosen: dict[int, list[GroupDue]],
+    costs: dict[int, int],
     names: dict[int, str],
     order: list[int],
     stated: dict[int, dict[Group, int]],
@@ -359,15 +377,24 @@ def _optional_plan(
         spent += cost
         if state.repository_id not in chosen:
             chosen[state.repository_id] = []
+            costs[state.repository_id] = 0
             names[state.repository_id] = state.full_name
             order.append(state.repository_id)
         chosen[state.repository_id].append(entry)
+        costs[state.repository_id] += cost
         if stated_cost:
             stated.setdefault(state.repository_id, {})[entry.group] = cost
     return spent, left
 
 
 _optional_by_group: dict[Group, OptionalGroup] = {optional.group: optional for optional in OPTIONAL_GROUPS}
+
+
+def fixed_requests(group: Group) -> int | None:
+    """Budgeted requests a group costs, or None for an optional group whose repository states its cost."""
+    if group in REQUESTS:
+        return REQUESTS[group]
+    return _optional_by_group[group].requests
 
 
 def groups_parse(value: str) -> tuple[Group, ...]:

@@ -19,8 +19,11 @@ from stats.models import CollectionLock, CollectionRun, RunItem
 from tenants.models import Tenant
 
 MAX_ERROR_SUMMARY = 4000
-# A run stopped by the rate limit goes on this long after GitHub's reset (clocks differ by a few seconds).
-RESUME_DELAY = timedelta(seconds=30)
+
+
+def resume_delay() -> timedelta:
+    """A run stopped by the rate limit goes on this long after GitHub's reset (COLLECT_RESUME_DELAY_SECONDS)."""
+    return timedelta(seconds=settings.COLLECT_RESUME_DELAY_SECONDS)
 
 
 class CollectionBusy(Exception):
@@ -83,6 +86,7 @@ def repository_states(
                 planner.Group.RELEASES: repo.releases_fetched_on,
             },
             optional={} if today is None else optional.optional_requests(repo, today),
+            graphql_metadata=bool(repo.node_id),
         )
         for repo in repositories
     ]
@@ -217,7 +221,7 @@ def _run_finalize(*, run_id: int, now: datetime, abandoned: str = "") -> Collect
             not_modified=totals["not_modified"] or 0,
             error_summary="\n".join(lines)[:MAX_ERROR_SUMMARY],
         )
-        CollectionLock.objects.filter(run_id=run_id).update(run=None, claimed_at=None)
+        CollectionLock.objects.filter(run_id=run_id).update(run=None, claimed_at=None, budget_reserved=0)
     run.refresh_from_db()
     return run
 

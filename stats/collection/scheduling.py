@@ -124,7 +124,9 @@ def collection_request(
     now = now or timezone.now()
     if not Repository.objects.filter(tenant=tenant, active=True).exists():
         return None, "no active repositories to collect"
-    reason = collection_throttle_reason(tenant=tenant, now=now)
+    # A resume continues a run the rate limit stopped, at a time GitHub's reset chose: never throttled.
+    resume = trigger == CollectionRun.Trigger.RESUME
+    reason = None if resume else collection_throttle_reason(tenant=tenant, now=now)
     if reason is not None:
         return None, reason
     if trigger in services.PLANNED_TRIGGERS:
@@ -148,7 +150,7 @@ def collection_resume_schedule(*, run: CollectionRun) -> datetime | None:
     django-q2 Schedule per tenant (re-planned then, most at-risk repositories first)."""
     if run.status != CollectionRun.Status.RATE_LIMITED or run.rate_limited_until is None:
         return None
-    at = run.rate_limited_until + services.RESUME_DELAY
+    at = run.rate_limited_until + services.resume_delay()
     Schedule.objects.update_or_create(
         name=f"ghtraffic resume {run.tenant_id}",
         defaults={"func": RESUME_TASK, "args": repr((run.tenant_id,)), "schedule_type": Schedule.ONCE,

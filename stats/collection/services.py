@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,18 +20,18 @@ from django.utils import timezone
 from repos.clients import CredentialError, github_client_for_tenant
 from repos.github import ErrorCode, GitHubClient, GitHubRateLimited
 from repos.models import EndpointETag
-from stats.collection import optional, planner
-from stats.collection.fetch import RepoFetch, RepoTarget, repository_fetch
+from stats.collection import optional, planner, reservations
+from stats.collection.fetch import RepoFetch, RepoTarget, metadata_prefetch, repository_fetch
 from stats.collection.merge import Counts, daily_window
 from stats.collection.runs import (
     PLANNED_TRIGGERS,
-    RESUME_DELAY,
     CollectionBusy,
     _clock,
     _finalize_if_done,
     collection_plan_for,
     collection_run_finalize,
     collection_run_start,
+    resume_delay,
 )
 from stats.collection.store import daily_counts_merge, item_fail, repository_store
 from stats.models import CollectionRun, RunItem
@@ -39,7 +39,6 @@ from tenants.credential_expiry import github_credential_expiry_record
 
 __all__ = [
     "PLANNED_TRIGGERS",
-    "RESUME_DELAY",
     "CollectionBusy",
     "Counts",
     "collection_items_collect",
@@ -49,6 +48,7 @@ __all__ = [
     "collection_run_start",
     "daily_counts_merge",
     "daily_window",
+    "resume_delay",
 ]
 
 
@@ -121,6 +121,41 @@ def _items_collect(
             finish(item, status=RunItem.Status.SKIPPED, error=message, code=ErrorCode.RATE_LIMITED)
         return len(items)
 
+    # Workers share the credential's budget: this batch fetches only what it could reserve.
+    reservation = reservations.budget_reserve(tenant_id=run.tenant_id, client=client, items=items, today=today)
+    if reservation.denied and reservation.reset is not None:
+        CollectionRun.objects.filter(pk=run_id).update(
+            rate_limited_until=reservation.reset, rate_limit_remaining=client.budget.remaining,
+            rate_limit_limit=client.budget.limit, rate_limit_reset=reservation.reset)
+        message = str(GitHubRateLimited(reservation.reset))
+        for item in reservation.denied:
+            finish(item, status=RunItem.Status.SKIPPED, error=message, code=ErrorCode.RATE_LIMITED)
+    try:
+        done = len(reservation.denied) + _granted_collect(
+            run_id=run_id, reservation=reservation, client=client, concurrency=concurrency, today=today,
+            clock=clock, progress=progress)
+    finally:
+        reservations.budget_release(reservation=reservation)
+    if client.budget.token_expires_at is not None:
+        # Only when GitHub said so: a run that got no answer must not forget a known expiry.
+        github_credential_expiry_record(tenant=run.tenant, expires_at=client.budget.token_expires_at)
+    return done
+
+
+def _granted_collect(
+    *,
+    run_id: int,
+    reservation: reservations.Reservation,
+    client: GitHubClient,
+    concurrency: int,
+    today: date,
+    clock: Callable[[], datetime],
+    progress: Callable[[RunItem], None] | None,
+) -> int:
+    items = reservation.granted
+    if not items:
+        client.close()
+        return 0
     etags: dict[int, dict[str, EndpointETag]] = {}
     for etag in EndpointETag.objects.filter(repository_id__in=[item.repository_id for item in items]):
         etags.setdefault(etag.repository_id, {})[etag.endpoint] = etag
@@ -128,24 +163,22 @@ def _items_collect(
     targets = [
         RepoTarget(item.pk, item.repository_id, item.repository.full_name, item.repository.github_id,
                    etags.get(item.repository_id, {}), groups,
-                   optional.optional_target(item.repository, groups, today))
+                   optional.optional_target(item.repository, groups, today), node_id=item.repository.node_id)
         for item in items
         for groups in [planner.groups_parse(item.groups)]
     ]
     with client, ThreadPoolExecutor(max_workers=min(concurrency, len(targets)),
                                     thread_name_prefix=f"collect-{run_id}") as pool:
+        metadata_prefetch(client=client, targets=targets)
         futures = [pool.submit(repository_fetch, client=client, target=target, today=today) for target in targets]
         try:
             done = _results_store(run_id=run_id, futures=futures, items=by_id, client=client, clock=clock,
-                                  progress=progress)
+                                  progress=progress, reservation=reservation)
         except BaseException:
             # Killed (Ctrl-C, database gone...): do not fetch repositories nobody will store.
             for future in futures:
                 future.cancel()
             raise
-    if client.budget.token_expires_at is not None:
-        # Only when GitHub said so: a run that got no answer must not forget a known expiry.
-        github_credential_expiry_record(tenant=run.tenant, expires_at=client.budget.token_expires_at)
     return done
 
 
@@ -157,12 +190,14 @@ def _results_store(
     client: GitHubClient,
     clock: Callable[[], datetime],
     progress: Callable[[RunItem], None] | None,
+    reservation: reservations.Reservation,
 ) -> int:
     done = 0
     for future in as_completed(futures):
         fetched = future.result()
         item = items[fetched.target.item_id]
         repository_store(item=item, fetched=fetched, now=clock())
+        reservations.budget_release(reservation=reservation, item_id=item.pk)
         if isinstance(fetched.error, GitHubRateLimited):
             CollectionRun.objects.filter(pk=run_id).update(rate_limited_until=fetched.error.until)
         budget = client.budget

@@ -66,6 +66,8 @@ def _repo_store(*, item: RunItem, fetched: RepoFetch, now: datetime) -> None:
     repo_fields: dict[str, Any] = {"last_collected_at": now}
     if fetched.github_id is not None and fetched.github_id != fetched.target.github_id:
         repo_fields["github_id"] = fetched.github_id
+    if fetched.node_id and fetched.node_id != fetched.target.node_id:
+        repo_fields["node_id"] = fetched.node_id
     if fetched.full_name != fetched.target.full_name:
         # fetch.py already refused names that cannot be routed; this raises rather than store one.
         owner, name = split_full_name(fetched.full_name)

@@ -154,7 +154,7 @@ class Command(BaseCommand):
     def resume_after_reset(self, *, run: CollectionRun, options: dict[str, Any]) -> CollectionRun:
         """Sleep until GitHub's reset, then collect what the stopped run skipped."""
         assert run.rate_limited_until is not None
-        sleep_until(run.rate_limited_until + services.RESUME_DELAY)
+        sleep_until(run.rate_limited_until + services.resume_delay())
         skipped = Repository.objects.filter(run_items__run=run, run_items__status=RunItem.Status.SKIPPED)
         resumed = services.collection_run_start(
             tenant=run.tenant, trigger=CollectionRun.Trigger.COMMAND, repositories=list(skipped)
