@@ -25,6 +25,7 @@ from functools import lru_cache
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from devtools import fake_github_popular
 from devtools.fake_github_app import FakeGitHubApp
 from devtools.fake_github_http import GitHubHandler
 from devtools.fake_github_types import (  # re-exported: tests and benchmarks import them from here
@@ -93,6 +94,8 @@ class FakeGitHub:
         self.link_base: str | None = None
         # The GitHub App side (App JWTs, installations, installation tokens): see enable_app().
         self.app: FakeGitHubApp | None = None
+        # Top lists from a known daily truth per referrer/path (devtools.fake_github_popular) instead of random.
+        self.popular_from_truth = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -270,6 +273,8 @@ class FakeGitHub:
         }
 
     def popular_body(self, repo: FakeRepo, kind: str) -> list[dict[str, Any]]:
+        if self.popular_from_truth:
+            return fake_github_popular.popular_body(repo, kind, self.now.date())
         rng = random.Random(f"{repo.seed}:{kind}:{self.now.date().isoformat()}")
         names = REFERRER_NAMES if kind == "referrers" else PATH_SUFFIXES
         rows = []

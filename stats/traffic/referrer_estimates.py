@@ -1,0 +1,207 @@
+"""Estimated daily referrer/path views from GitHub's rolling 14-day top-10 snapshots (pure functions).
+
+GitHub only reports, on the day t we collect, S_t = the views of each of the top 10 referrers (or
+paths) over the 14 days ending at t. Consecutive snapshots differ by one day entering and one leaving
+the window: S_t - S_{t-1} = d(t) - d(t-14). So:
+
+- **Daily series** (`daily_estimates`). The first snapshot (or the first after a gap of 14 days or
+  more, whose window overlaps nothing known) is spread evenly over its 14 days. Each later snapshot
+  gives the days new since the previous one whatever its 14-day total leaves after the days still in
+  the window: d(new) = max(0, S_t - sum of the estimates of the retained days), spread evenly over a
+  gap of several days. With daily snapshots this is d(t) = S_t - S_{t-1} + d(t-14), clipped at zero,
+  and every estimated 14-day window adds up to its snapshot (until a clip).
+- **Bounds** (`period_bounds`). Views are never negative, so a period's total is at least the
+  snapshots whose windows fit inside it without overlapping (plus, on the days left over, any rise
+  S_u - S_{u-1} > 0 that only day u can explain) and at most the snapshots whose windows cover it.
+  A period made of whole windows ending on snapshot days (14 days ending on a collection day, 28…)
+  is therefore exact: low == high.
+- **Top-10 churn**. A referrer missing from a list of 10 had at most the 10th row's count: unknown
+  (bounded by [0, 10th count]), never zero. Missing from a shorter list, it had none. The point
+  estimate assumes an unknown window stays as it was (capped at the 10th count), and the period
+  estimate is kept inside its bounds. `listed`/`snapshots` tell how often the referrer was seen.
+- **Uniques** are never estimated: GitHub's window uniques cannot be added or split by day.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+WINDOW = 14  # days in one GitHub snapshot, ending on (and including) its date
+TOP_N = 10  # rows GitHub lists at most
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One repository's top list on one collection day: key → 14-day views."""
+
+    date: date
+    counts: Mapping[str, int]
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def full(self) -> bool:
+        """A full list may hide keys below its last row; a shorter one lists everything with views."""
+        return len(self.counts) >= TOP_N
+
+    def bounds(self, key: str) -> tuple[int, int]:
+        """What this snapshot says about `key`'s 14-day views: exact when listed, else [0, 10th count]."""
+        if key in self.counts:
+            return self.counts[key], self.counts[key]
+        if self.full:
+            return 0, min(self.counts.values())
+        return 0, 0
+
+    def window(self) -> list[date]:
+        return [self.date - timedelta(days=offset) for offset in range(WINDOW - 1, -1, -1)]
+
+
+@dataclass(frozen=True)
+class PeriodEstimate:
+    key: str
+    title: str
+    views: int  # the point estimate, inside [low, high]
+    low: int
+    high: int | None  # None: some day of the period lies in no snapshot's window
+    listed: int  # snapshots whose window touches the period and that list the key
+    snapshots: int  # snapshots whose window touches the period
+    repositories: int = 1
+
+    @property
+    def exact(self) -> bool:
+        return self.high is not None and self.low == self.high
+
+
+def daily_estimates(snapshots: Sequence[Snapshot], key: str) -> dict[date, float]:
+    """The estimated views of `key` on each day some snapshot's window covers (snapshots sorted by date)."""
+    estimates: dict[date, float] = {}
+    previous: Snapshot | None = None
+    previous_total = 0.0
+    for snapshot in snapshots:
+        low, high = snapshot.bounds(key)
+        known = low == high
+        if previous is None or (snapshot.date - previous.date).days >= WINDOW:
+            total = float(low) if known else high / 2
+            new_days = snapshot.window()
+            retained = 0.0
+        else:
+            gap = (snapshot.date - previous.date).days
+            new_days = [snapshot.date - timedelta(days=offset) for offset in range(gap - 1, -1, -1)]
+            retained = sum(estimates[day] for day in snapshot.window()[: WINDOW - gap])
+            # Unknown (dropped out of a full top 10): assume it held steady, below the list's last row.
+            total = float(low) if known else min(previous_total, float(high))
+        share = max(0.0, total - retained) / len(new_days)
+        for day in new_days:
+            estimates[day] = share
+        previous, previous_total = snapshot, retained + share * len(new_days)
+    return estimates
+
+
+def _packing_low(snapshots: Sequence[Snapshot], key: str, start: date, end: date) -> int:
+    """Disjoint windows inside the period (greedy from the end), plus the rises on the days left over."""
+    by_date = {snapshot.date: snapshot for snapshot in snapshots}
+    total, cursor = 0, end
+    leftover: list[date] = []
+    while cursor - timedelta(days=WINDOW - 1) >= start:
+        if cursor in by_date:
+            total += by_date[cursor].bounds(key)[0]
+            cursor -= timedelta(days=WINDOW)
+        else:
+            leftover.append(cursor)
+            cursor -= timedelta(days=1)
+    while cursor >= start:
+        leftover.append(cursor)
+        cursor -= timedelta(days=1)
+    for day in leftover:
+        today, yesterday = by_date.get(day), by_date.get(day - timedelta(days=1))
+        if today is not None and yesterday is not None:
+            # S_u - S_{u-1} = d(u) - d(u-14) <= d(u)
+            total += max(0, today.bounds(key)[0] - yesterday.bounds(key)[1])
+    return total
+
+
+def _cover_high(snapshots: Sequence[Snapshot], key: str, start: date, end: date) -> int | None:
+    """Windows covering every day of the period (greedy from the end, each reaching furthest back)."""
+    dates = sorted(snapshot.date for snapshot in snapshots)
+    by_date = {snapshot.date: snapshot for snapshot in snapshots}
+    total, cursor = 0, end
+    while cursor >= start:
+        position = bisect_left(dates, cursor)
+        if position == len(dates) or (dates[position] - cursor).days >= WINDOW:
+            return None  # `cursor` is in no window: nothing bounds it
+        total += by_date[dates[position]].bounds(key)[1]
+        cursor = dates[position] - timedelta(days=WINDOW)
+    return total
+
+
+def period_bounds(snapshots: Sequence[Snapshot], key: str, start: date, end: date) -> tuple[int, int | None]:
+    return _packing_low(snapshots, key, start, end), _cover_high(snapshots, key, start, end)
+
+
+def touching(snapshots: Iterable[Snapshot], start: date, end: date) -> list[Snapshot]:
+    """The snapshots whose 14-day window shares a day with [start, end]."""
+    last = end + timedelta(days=WINDOW - 1)
+    return sorted((s for s in snapshots if start <= s.date <= last), key=lambda s: s.date)
+
+
+def period_estimates(snapshots: Iterable[Snapshot], start: date, end: date) -> list[PeriodEstimate]:
+    """Every key listed by a snapshot touching [start, end], with its estimated views over the period."""
+    chosen = touching(snapshots, start, end)
+    keys: dict[str, str] = {}
+    for snapshot in chosen:
+        for key in snapshot.counts:
+            keys.setdefault(key, snapshot.titles.get(key, ""))
+    results = []
+    for key, title in keys.items():
+        daily = daily_estimates(chosen, key)
+        point = sum(value for day, value in daily.items() if start <= day <= end)
+        low, high = period_bounds(chosen, key, start, end)
+        views = max(low, round(point))
+        if high is not None:
+            views = min(views, high)
+        results.append(PeriodEstimate(
+            key=key, title=title, views=views, low=low, high=high,
+            listed=sum(1 for snapshot in chosen if key in snapshot.counts), snapshots=len(chosen),
+        ))
+    return results
+
+
+def combine(per_repository: Iterable[Iterable[PeriodEstimate]], limit: int | None = None) -> list[PeriodEstimate]:
+    """Estimates of several repositories added up per key (views add up; bounds too), busiest first."""
+    merged: dict[str, PeriodEstimate] = {}
+    for estimates in per_repository:
+        for item in estimates:
+            seen = merged.get(item.key)
+            if seen is None:
+                merged[item.key] = item
+                continue
+            merged[item.key] = PeriodEstimate(
+                key=item.key, title=seen.title or item.title, views=seen.views + item.views,
+                low=seen.low + item.low,
+                high=None if seen.high is None or item.high is None else seen.high + item.high,
+                listed=seen.listed + item.listed, snapshots=seen.snapshots + item.snapshots,
+                repositories=seen.repositories + item.repositories,
+            )
+    ranked = sorted(merged.values(), key=lambda item: (-item.views, item.key))
+    return ranked if limit is None else ranked[:limit]
+
+
+def cover_dates(available: Sequence[date], start: date, end: date) -> list[date]:
+    """The fewest snapshot dates whose windows cover [start, end] as far as they can (greedy from the end).
+
+    Reading only these (instead of every day's snapshot) keeps tenant-wide estimates to about one
+    snapshot per repository per 14 days; whole windows stay exact, the rest is spread evenly.
+    """
+    dates = sorted(set(available))
+    chosen: list[date] = []
+    cursor = end
+    while cursor >= start:
+        position = bisect_left(dates, cursor)
+        if position == len(dates) or (dates[position] - cursor).days >= WINDOW:
+            cursor -= timedelta(days=1)  # a day no window covers: look for the next one back
+            continue
+        chosen.append(dates[position])
+        cursor = dates[position] - timedelta(days=WINDOW)
+    return sorted(chosen)
