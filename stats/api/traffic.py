@@ -161,7 +161,9 @@ class ReferrersView(TrafficAPIView):
         summary="Stored top-10 referrer snapshots, or (aggregate=period) estimated views per referrer over from..to",
         parameters=[FROM, TO, estimates.AGGREGATE, FORMAT],
         responses={200: PolymorphicProxySerializer(
-            "RepositoryReferrers", [ReferrerSerializer(many=True), ReferrerEstimatesSerializer], None
+            component_name="RepositoryReferrers",
+            serializers=[ReferrerSerializer(many=True), ReferrerEstimatesSerializer],
+            resource_type_field_name=None, many=False,
         ), **ERRORS},
         tags=["traffic"],
     )
@@ -188,7 +190,8 @@ class PathsView(TrafficAPIView):
         summary="Stored top-10 popular content snapshots, or (aggregate=period) estimated views per path over from..to",
         parameters=[FROM, TO, estimates.AGGREGATE, FORMAT],
         responses={200: PolymorphicProxySerializer(
-            "RepositoryPaths", [PathSerializer(many=True), PathEstimatesSerializer], None
+            component_name="RepositoryPaths", serializers=[PathSerializer(many=True), PathEstimatesSerializer],
+            resource_type_field_name=None, many=False,
         ), **ERRORS},
         tags=["traffic"],
     )
