@@ -58,7 +58,7 @@ class Snapshot:
         return [self.date - timedelta(days=offset) for offset in range(WINDOW - 1, -1, -1)]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built ~10,000 times per dashboard, and frozen init is slow
 class PeriodEstimate:
     key: str
     title: str
@@ -74,70 +74,78 @@ class PeriodEstimate:
         return self.high is not None and self.low == self.high
 
 
-def daily_estimates(snapshots: Sequence[Snapshot], key: str) -> dict[date, float]:
-    """The estimated views of `key` on each day some snapshot's window covers (snapshots sorted by date)."""
-    estimates: dict[date, float] = {}
-    previous: Snapshot | None = None
-    previous_total = 0.0
-    for snapshot in snapshots:
-        low, high = snapshot.bounds(key)
-        known = low == high
-        if previous is None or (snapshot.date - previous.date).days >= WINDOW:
-            total = float(low) if known else high / 2
-            new_days = snapshot.window()
-            retained = 0.0
+# The core works on day ordinals and lists (no date arithmetic per day): the dashboard runs it for every
+# key of every repository (about 10,000 series at 1,000 repositories).
+Bounds = tuple[int, int]
+
+
+def _series(days: Sequence[int], bounds: Sequence[Bounds]) -> tuple[int, list[float]]:
+    """(first day, estimates from it) for one key, from its snapshots' days (ordinals, ascending)."""
+    base = days[0] - WINDOW + 1
+    estimates = [0.0] * (days[-1] - base + 1)
+    previous, previous_total = None, 0.0
+    for day, (low, high) in zip(days, bounds, strict=True):
+        last = day - base
+        if previous is None or day - previous >= WINDOW:
+            first, retained = last - WINDOW + 1, 0.0
+            total = float(low) if low == high else high / 2
         else:
-            gap = (snapshot.date - previous.date).days
-            new_days = [snapshot.date - timedelta(days=offset) for offset in range(gap - 1, -1, -1)]
-            retained = sum(estimates[day] for day in snapshot.window()[: WINDOW - gap])
+            first = last - (day - previous) + 1
+            retained = sum(estimates[last - WINDOW + 1: first])
             # Unknown (dropped out of a full top 10): assume it held steady, below the list's last row.
-            total = float(low) if known else min(previous_total, float(high))
-        share = max(0.0, total - retained) / len(new_days)
-        for day in new_days:
-            estimates[day] = share
-        previous, previous_total = snapshot, retained + share * len(new_days)
-    return estimates
+            total = float(low) if low == high else min(previous_total, float(high))
+        count = last - first + 1
+        share = max(0.0, total - retained) / count
+        estimates[first: last + 1] = [share] * count
+        previous, previous_total = day, retained + share * count
+    return base, estimates
 
 
-def _packing_low(snapshots: Sequence[Snapshot], key: str, start: date, end: date) -> int:
+def _low(by_day: Mapping[int, Bounds], start: int, end: int) -> int:
     """Disjoint windows inside the period (greedy from the end), plus the rises on the days left over."""
-    by_date = {snapshot.date: snapshot for snapshot in snapshots}
     total, cursor = 0, end
-    leftover: list[date] = []
-    while cursor - timedelta(days=WINDOW - 1) >= start:
-        if cursor in by_date:
-            total += by_date[cursor].bounds(key)[0]
-            cursor -= timedelta(days=WINDOW)
+    leftover: list[int] = []
+    while cursor - WINDOW + 1 >= start:
+        if cursor in by_day:
+            total += by_day[cursor][0]
+            cursor -= WINDOW
         else:
             leftover.append(cursor)
-            cursor -= timedelta(days=1)
-    while cursor >= start:
-        leftover.append(cursor)
-        cursor -= timedelta(days=1)
+            cursor -= 1
+    leftover.extend(range(start, cursor + 1))
     for day in leftover:
-        today, yesterday = by_date.get(day), by_date.get(day - timedelta(days=1))
-        if today is not None and yesterday is not None:
+        if day in by_day and day - 1 in by_day:
             # S_u - S_{u-1} = d(u) - d(u-14) <= d(u)
-            total += max(0, today.bounds(key)[0] - yesterday.bounds(key)[1])
+            total += max(0, by_day[day][0] - by_day[day - 1][1])
     return total
 
 
-def _cover_high(snapshots: Sequence[Snapshot], key: str, start: date, end: date) -> int | None:
+def _high(days: Sequence[int], by_day: Mapping[int, Bounds], start: int, end: int) -> int | None:
     """Windows covering every day of the period (greedy from the end, each reaching furthest back)."""
-    dates = sorted(snapshot.date for snapshot in snapshots)
-    by_date = {snapshot.date: snapshot for snapshot in snapshots}
     total, cursor = 0, end
     while cursor >= start:
-        position = bisect_left(dates, cursor)
-        if position == len(dates) or (dates[position] - cursor).days >= WINDOW:
+        position = bisect_left(days, cursor)
+        if position == len(days) or days[position] - cursor >= WINDOW:
             return None  # `cursor` is in no window: nothing bounds it
-        total += by_date[dates[position]].bounds(key)[1]
-        cursor = dates[position] - timedelta(days=WINDOW)
+        total += by_day[days[position]][1]
+        cursor = days[position] - WINDOW
     return total
+
+
+def daily_estimates(snapshots: Sequence[Snapshot], key: str) -> dict[date, float]:
+    """The estimated views of `key` on each day some snapshot's window covers (snapshots sorted by date)."""
+    if not snapshots:
+        return {}
+    days = [snapshot.date.toordinal() for snapshot in snapshots]
+    base, estimates = _series(days, [snapshot.bounds(key) for snapshot in snapshots])
+    covered = {day - offset - base for day in days for offset in range(WINDOW)}
+    return {date.fromordinal(base + index): value for index, value in enumerate(estimates) if index in covered}
 
 
 def period_bounds(snapshots: Sequence[Snapshot], key: str, start: date, end: date) -> tuple[int, int | None]:
-    return _packing_low(snapshots, key, start, end), _cover_high(snapshots, key, start, end)
+    days = sorted(snapshot.date.toordinal() for snapshot in snapshots)
+    by_day = {snapshot.date.toordinal(): snapshot.bounds(key) for snapshot in snapshots}
+    return _low(by_day, start.toordinal(), end.toordinal()), _high(days, by_day, start.toordinal(), end.toordinal())
 
 
 def touching(snapshots: Iterable[Snapshot], start: date, end: date) -> list[Snapshot]:
@@ -149,15 +157,21 @@ def touching(snapshots: Iterable[Snapshot], start: date, end: date) -> list[Snap
 def period_estimates(snapshots: Iterable[Snapshot], start: date, end: date) -> list[PeriodEstimate]:
     """Every key listed by a snapshot touching [start, end], with its estimated views over the period."""
     chosen = touching(snapshots, start, end)
+    if not chosen:
+        return []
+    days = [snapshot.date.toordinal() for snapshot in chosen]
+    first, last = start.toordinal(), end.toordinal()
     keys: dict[str, str] = {}
     for snapshot in chosen:
         for key in snapshot.counts:
             keys.setdefault(key, snapshot.titles.get(key, ""))
     results = []
     for key, title in keys.items():
-        daily = daily_estimates(chosen, key)
-        point = sum(value for day, value in daily.items() if start <= day <= end)
-        low, high = period_bounds(chosen, key, start, end)
+        bounds = [snapshot.bounds(key) for snapshot in chosen]
+        by_day = dict(zip(days, bounds, strict=True))
+        base, series = _series(days, bounds)
+        point = sum(series[max(0, first - base): max(0, last - base + 1)])
+        low, high = _low(by_day, first, last), _high(days, by_day, first, last)
         views = max(low, round(point))
         if high is not None:
             views = min(views, high)
@@ -175,15 +189,16 @@ def combine(per_repository: Iterable[Iterable[PeriodEstimate]], limit: int | Non
         for item in estimates:
             seen = merged.get(item.key)
             if seen is None:
-                merged[item.key] = item
+                merged[item.key] = PeriodEstimate(item.key, item.title, item.views, item.low, item.high, item.listed,
+                                                  item.snapshots, item.repositories)
                 continue
-            merged[item.key] = PeriodEstimate(
-                key=item.key, title=seen.title or item.title, views=seen.views + item.views,
-                low=seen.low + item.low,
-                high=None if seen.high is None or item.high is None else seen.high + item.high,
-                listed=seen.listed + item.listed, snapshots=seen.snapshots + item.snapshots,
-                repositories=seen.repositories + item.repositories,
-            )
+            seen.title = seen.title or item.title
+            seen.views += item.views
+            seen.low += item.low
+            seen.high = None if seen.high is None or item.high is None else seen.high + item.high
+            seen.listed += item.listed
+            seen.snapshots += item.snapshots
+            seen.repositories += item.repositories
     ranked = sorted(merged.values(), key=lambda item: (-item.views, item.key))
     return ranked if limit is None else ranked[:limit]
 
