@@ -126,3 +126,14 @@ def test_it_picks_one_snapshot_per_14_days_to_cover_a_period():
     available = [day(n) for n in range(0, 60)]
     assert cover_dates(available, day(20), day(59)) == [day(31), day(45), day(59)]
     assert cover_dates([day(5), day(40)], day(0), day(45)) == [day(5), day(40)]
+
+
+def test_it_tightens_the_bounds_with_the_snapshots_before_the_period():
+    values = [0] * 20 + [10] * 40  # a referrer that arrives on day 20 and stays
+    truth = {"new": values, "old": [3] * 60}
+    snapshots = snapshots_of(truth, list(range(13, 60)))
+    # Alone, the week's snapshots allow anything from 0 to the whole window (140).
+    assert period_bounds(snapshots, "new", day(40), day(46)) == (0, 140)
+    # Two windows earlier there was nothing: d(u) = D(u) + d(u-14) = D(u) + D(u-14) + 0 pins the week.
+    item = estimate_of(period_estimates(snapshots, day(40), day(46)), "new")
+    assert item.exact and item.views == 70 == true_total(values, 40, 46)

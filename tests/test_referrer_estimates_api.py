@@ -139,3 +139,27 @@ def test_it_shows_the_repository_page_panel_estimated_and_falls_back_to_the_late
     html = client.get("/t/acme/repos/acme/rocket/", {"period": "30d"}).content.decode()
     assert "Last 14 days · the latest snapshot" in html and "only.once" in html
     assert 'data-estimated="true"' not in html
+
+
+def test_it_reads_the_tenant_wide_estimates_in_the_same_few_queries_whatever_the_repositories(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stats.traffic import estimate_selectors
+    from tenants.access import TenantAccess
+    from tenants.models import Role
+
+    access = TenantAccess(tenant=world.tenant_a, role=Role.ADMIN)
+    start = TODAY - timedelta(days=29)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            panel = estimate_selectors.period_top(access=access, kind="referrers", start=start, end=TODAY)
+        assert panel.estimated
+        return len(captured.captured_queries)
+
+    steady(world.repo_a, "google.com", 5)
+    few = queries()
+    for index in range(5):
+        steady(Repository.objects.create(tenant=world.tenant_a, owner="acme", name=f"extra-{index}"), "t.co", 1)
+    assert queries() == few <= 3

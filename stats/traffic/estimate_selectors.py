@@ -16,7 +16,15 @@ from typing import Literal
 from repos.models import Repository
 from stats.models import PathSnapshot, ReferrerSnapshot
 from stats.traffic import snapshot_selectors
-from stats.traffic.referrer_estimates import WINDOW, PeriodEstimate, Snapshot, combine, cover_dates, period_estimates
+from stats.traffic.referrer_estimates import (
+    HISTORY,
+    WINDOW,
+    PeriodEstimate,
+    Snapshot,
+    combine,
+    cover_dates,
+    period_estimates,
+)
 from tenants.access import TenantAccess
 
 Kind = Literal["referrers", "paths"]
@@ -72,8 +80,12 @@ def period_top(
     scoped = model.objects.filter(repository__in=access.repositories(), date__gte=start, date__lte=last)
     fields = ["repository_id", "date", key, "count", *(["title"] if kind == "paths" else [])]
     if repository is not None:
-        rows = list(scoped.filter(repository=repository).values_list(*fields))
-        days = len({row[1] for row in rows})
+        # One repository: the snapshots before the period too, which tighten its bounds (HISTORY).
+        rows = list(model.objects.filter(
+            repository__in=access.repositories(), repository=repository,
+            date__gte=start - timedelta(days=HISTORY), date__lte=last,
+        ).values_list(*fields))
+        days = len({row[1] for row in rows if row[1] >= start})
     else:
         pairs = list(scoped.values_list("repository_id", "date").distinct())
         days = len({day for _repo, day in pairs})

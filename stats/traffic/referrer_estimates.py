@@ -14,7 +14,8 @@ the window: S_t - S_{t-1} = d(t) - d(t-14). So:
   snapshots whose windows fit inside it without overlapping (plus, on the days left over, any rise
   S_u - S_{u-1} > 0 that only day u can explain) and at most the snapshots whose windows cover it.
   A period made of whole windows ending on snapshot days (14 days ending on a collection day, 28…)
-  is therefore exact: low == high.
+  is therefore exact: low == high. Snapshots of the HISTORY days before the period tighten both
+  (`_chained`): the period's views are its differences D plus the same period 14 days earlier.
 - **Top-10 churn**. A referrer missing from a list of 10 had at most the 10th row's count: unknown
   (bounded by [0, 10th count]), never zero. Missing from a shorter list, it had none. The point
   estimate assumes an unknown window stays as it was (capped at the 10th count), and the period
@@ -31,6 +32,8 @@ from datetime import date, timedelta
 
 WINDOW = 14  # days in one GitHub snapshot, ending on (and including) its date
 TOP_N = 10  # rows GitHub lists at most
+# Days of snapshots before a period that tighten its bounds (two windows: see `_chained`).
+HISTORY = 2 * WINDOW
 
 
 @dataclass(frozen=True)
@@ -148,21 +151,46 @@ def period_bounds(snapshots: Sequence[Snapshot], key: str, start: date, end: dat
     return _low(by_day, start.toordinal(), end.toordinal()), _high(days, by_day, start.toordinal(), end.toordinal())
 
 
-def touching(snapshots: Iterable[Snapshot], start: date, end: date) -> list[Snapshot]:
-    """The snapshots whose 14-day window shares a day with [start, end]."""
-    last = end + timedelta(days=WINDOW - 1)
-    return sorted((s for s in snapshots if start <= s.date <= last), key=lambda s: s.date)
+def _chained(
+    days: Sequence[int], by_day: Mapping[int, Bounds], first: int, last: int, low: int, high: int | None
+) -> tuple[int, int | None]:
+    """Tighter bounds from earlier snapshots: with snapshots on u and u-1, d(u) = D(u) + d(u-14), so the
+    period's views are its D's plus the views of the same period 14 days earlier, bounded in turn."""
+    rise_low = rise_high = 0
+    for shift in range(1, HISTORY // WINDOW + 1):
+        for day in range(first - (shift - 1) * WINDOW, last - (shift - 1) * WINDOW + 1):
+            today, yesterday = by_day.get(day), by_day.get(day - 1)
+            if today is None or yesterday is None:
+                return low, high
+            rise_low += today[0] - yesterday[1]
+            rise_high += today[1] - yesterday[0]
+        earlier_first, earlier_last = first - shift * WINDOW, last - shift * WINDOW
+        low = max(low, rise_low + _low(by_day, earlier_first, earlier_last))
+        earlier_high = _high(days, by_day, earlier_first, earlier_last)
+        if earlier_high is not None:
+            high = rise_high + earlier_high if high is None else min(high, rise_high + earlier_high)
+    return low, high
+
+
+def touching(snapshots: Iterable[Snapshot], start: date, end: date, *, history: int = 0) -> list[Snapshot]:
+    """The snapshots whose 14-day window shares a day with [start, end] (and those `history` days before)."""
+    first, last = start - timedelta(days=history), end + timedelta(days=WINDOW - 1)
+    return sorted((s for s in snapshots if first <= s.date <= last), key=lambda s: s.date)
 
 
 def period_estimates(snapshots: Iterable[Snapshot], start: date, end: date) -> list[PeriodEstimate]:
-    """Every key listed by a snapshot touching [start, end], with its estimated views over the period."""
-    chosen = touching(snapshots, start, end)
+    """Every key listed by a snapshot touching [start, end], with its estimated views over the period.
+
+    Snapshots up to HISTORY days before the period (when given) tighten the bounds and seed the series.
+    """
+    chosen = touching(snapshots, start, end, history=HISTORY)
     if not chosen:
         return []
     days = [snapshot.date.toordinal() for snapshot in chosen]
     first, last = start.toordinal(), end.toordinal()
+    inside = [snapshot for snapshot in chosen if snapshot.date >= start]
     keys: dict[str, str] = {}
-    for snapshot in chosen:
+    for snapshot in inside:
         for key in snapshot.counts:
             keys.setdefault(key, snapshot.titles.get(key, ""))
     results = []
@@ -171,13 +199,13 @@ def period_estimates(snapshots: Iterable[Snapshot], start: date, end: date) -> l
         by_day = dict(zip(days, bounds, strict=True))
         base, series = _series(days, bounds)
         point = sum(series[max(0, first - base): max(0, last - base + 1)])
-        low, high = _low(by_day, first, last), _high(days, by_day, first, last)
+        low, high = _chained(days, by_day, first, last, _low(by_day, first, last), _high(days, by_day, first, last))
         views = max(low, round(point))
         if high is not None:
             views = min(views, high)
         results.append(PeriodEstimate(
             key=key, title=title, views=views, low=low, high=high,
-            listed=sum(1 for snapshot in chosen if key in snapshot.counts), snapshots=len(chosen),
+            listed=sum(1 for snapshot in inside if key in snapshot.counts), snapshots=len(inside),
         ))
     return results
 
