@@ -6,6 +6,8 @@ snapshots) and the tenant-wide `referrers/` and `paths/` endpoints (estimates on
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -24,7 +26,7 @@ AGGREGATE = OpenApiParameter(
     description=(
         "`snapshot` (default): the stored top-10 snapshots as GitHub sent them. `period`: estimated views per "
         "referrer over from..to, derived from consecutive snapshots, with the bounds the snapshots allow "
-        "(`estimated: true`; uniques are null)."
+        "(`estimated: true`; uniques are null), at most 100 rows, busiest first."
     ),
 )
 LIMIT_MAX = 100
@@ -36,8 +38,8 @@ CSV_HEADERS: dict[Kind, list[str]] = {
 }
 
 
-def aggregate_of(params: dict | object, *, default: str = "snapshot") -> str:
-    raw = (params.get("aggregate") or "").strip() or default  # type: ignore[attr-defined]
+def aggregate_of(params: Mapping[str, str], *, default: str = "snapshot") -> str:
+    raw = (params.get("aggregate") or "").strip() or default
     if raw not in AGGREGATES:
         raise ValidationError({"aggregate": f"must be one of {', '.join(AGGREGATES)}, got {raw[:20]!r}"})
     return raw
