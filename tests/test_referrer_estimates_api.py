@@ -162,4 +162,4 @@ def test_it_reads_the_tenant_wide_estimates_in_the_same_few_queries_whatever_the
     few = queries()
     for index in range(5):
         steady(Repository.objects.create(tenant=world.tenant_a, owner="acme", name=f"extra-{index}"), "t.co", 1)
-    assert queries() == few <= 3
+    assert queries() == few <= 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Literal
 
 from repos.models import Repository
@@ -56,13 +57,13 @@ def _model(kind: Kind) -> tuple[type[ReferrerSnapshot] | type[PathSnapshot], str
 
 
 def _snapshots(rows: list[tuple], titled: bool) -> dict[int, list[Snapshot]]:
-    """(repository_id, date, key, count[, title]) rows → each repository's snapshots by date."""
+    """(repository_id, date, key, count, uniques[, title]) rows → each repository's snapshots by date."""
     grouped: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
     titles: dict[tuple[int, date], dict[str, str]] = defaultdict(dict)
     for row in rows:
         grouped[(row[0], row[1])][row[2]] = row[3]
         if titled:
-            titles[(row[0], row[1])][row[2]] = row[4]
+            titles[(row[0], row[1])][row[2]] = row[5]
     result: dict[int, list[Snapshot]] = defaultdict(list)
     for (repo_id, day), counts in sorted(grouped.items(), key=lambda item: item[0][1]):
         result[repo_id].append(Snapshot(date=day, counts=counts, titles=titles.get((repo_id, day), {})))
@@ -74,34 +75,40 @@ def period_top(
     limit: int | None = 10, fallback: bool = True,
 ) -> TopPanel:
     """Estimated views per referrer (path) over [start, end], busiest first. With `fallback`, the latest
-    snapshot instead when fewer than two snapshot days touch the period (nothing to take differences of)."""
+    snapshot instead when fewer than two snapshot days touch the period (nothing to take differences of).
+
+    Two queries whatever the number of repositories (the fallback reads nothing more).
+    """
     model, key = _model(kind)
     last = end + timedelta(days=WINDOW - 1)
     scoped = model.objects.filter(repository__in=access.repositories(), date__gte=start, date__lte=last)
-    fields = ["repository_id", "date", key, "count", *(["title"] if kind == "paths" else [])]
+    fields = ["repository_id", "date", key, "count", "uniques", *(["title"] if kind == "paths" else [])]
     if repository is not None:
         # One repository: the snapshots before the period too, which tighten its bounds (HISTORY).
         rows = list(model.objects.filter(
             repository__in=access.repositories(), repository=repository,
             date__gte=start - timedelta(days=HISTORY), date__lte=last,
         ).values_list(*fields))
-        days = len({row[1] for row in rows if row[1] >= start})
+        available = {repository.pk: sorted({row[1] for row in rows if row[1] >= start})}
     else:
-        pairs = list(scoped.values_list("repository_id", "date").distinct())
-        days = len({day for _repo, day in pairs})
-        available: dict[int, list[date]] = defaultdict(list)
-        for repo_id, day in pairs:
+        available = defaultdict(list)
+        for repo_id, day in scoped.values_list("repository_id", "date").distinct():
             available[repo_id].append(day)
-        chosen = {(repo_id, day) for repo_id, dates in available.items() for day in cover_dates(dates, start, end)}
-        wanted = {day for _repo, day in chosen}
-        rows = [
-            row for row in scoped.filter(date__in=sorted(wanted)).values_list(*fields) if (row[0], row[1]) in chosen
-        ] if wanted else []
+    days = len({day for dates in available.values() for day in dates})
     if fallback and days < 2:
-        latest = (snapshot_selectors.top_referrers if kind == "referrers" else snapshot_selectors.top_paths)(
-            access=access, start=start, end=end, repository=repository, limit=limit or 10
-        )
-        return TopPanel(kind=kind, entries=latest, estimated=False, start=start, end=end, snapshot_days=days)
+        # GitHub's latest 14 days instead: each repository's newest snapshot inside the period.
+        newest = {repo_id: max(day for day in dates if day <= end)
+                  for repo_id, dates in available.items() if any(day <= end for day in dates)}
+        if repository is None:
+            rows = list(scoped.filter(date__in=sorted(set(newest.values()))).values_list(*fields)) if newest else []
+        latest = [SimpleNamespace(**dict(zip(fields, row, strict=True)))
+                  for row in rows if newest.get(row[0]) == row[1]]
+        entries = snapshot_selectors.top_entries(latest, key, repository, limit or 10)
+        return TopPanel(kind=kind, entries=entries, estimated=False, start=start, end=end, snapshot_days=days)
+    if repository is None:
+        chosen = {(repo_id, day) for repo_id, dates in available.items() for day in cover_dates(dates, start, end)}
+        wanted = sorted({day for _repo, day in chosen})
+        rows = [row for row in scoped.filter(date__in=wanted).values_list(*fields) if (row[0], row[1]) in chosen]
     per_repository = _snapshots(rows, titled=kind == "paths")
     entries: list[PeriodEstimate] = combine(
         (period_estimates(snapshots, start, end) for snapshots in per_repository.values()), limit=limit

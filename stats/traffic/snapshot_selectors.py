@@ -55,16 +55,18 @@ def top_referrers(
     *, access: TenantAccess, start: date, end: date, repository: Repository | None = None, limit: int = 10
 ) -> list[TopEntry]:
     """Referrers of the latest snapshot of each repository; uniques only for a single repository."""
-    return _top(_latest_snapshots(ReferrerSnapshot, access, start, end, repository), "referrer", repository, limit)
+    rows = _latest_snapshots(ReferrerSnapshot, access, start, end, repository)
+    return top_entries(rows, "referrer", repository, limit)
 
 
 def top_paths(
     *, access: TenantAccess, start: date, end: date, repository: Repository | None = None, limit: int = 10
 ) -> list[TopEntry]:
-    return _top(_latest_snapshots(PathSnapshot, access, start, end, repository), "path", repository, limit)
+    return top_entries(_latest_snapshots(PathSnapshot, access, start, end, repository), "path", repository, limit)
 
 
-def _top(rows: list, key_field: str, repository: Repository | None, limit: int) -> list[TopEntry]:
+def top_entries(rows: list, key_field: str, repository: Repository | None, limit: int) -> list[TopEntry]:
+    """Snapshot rows (one snapshot per repository) merged per key, busiest first."""
     merged: dict[str, dict] = {}
     for row in rows:
         key = getattr(row, key_field)
