@@ -29,6 +29,7 @@ from functools import lru_cache
 from http.server import ThreadingHTTPServer
 from typing import Any
 
+from devtools import fake_github_popular
 from devtools.fake_github_app import FakeGitHubApp
 from devtools.fake_github_http import GitHubHandler
 from devtools.fake_github_releases import FakeReleases
@@ -117,6 +118,8 @@ class FakeGitHub:
         # Stargazers with their starred_at, and Actions workflow runs (devtools.fake_github_stars).
         self.stargazers = StargazerLists()
         self.actions = ActionsRuns()
+        # Top lists from a known daily truth per referrer/path (devtools.fake_github_popular) instead of random.
+        self.popular_from_truth = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -309,6 +312,8 @@ class FakeGitHub:
         }
 
     def popular_body(self, repo: FakeRepo, kind: str) -> list[dict[str, Any]]:
+        if self.popular_from_truth:
+            return fake_github_popular.popular_body(repo, kind, self.now.date())
         rng = random.Random(f"{repo.seed}:{kind}:{self.now.date().isoformat()}")
         names = REFERRER_NAMES if kind == "referrers" else PATH_SUFFIXES
         rows = []

@@ -117,3 +117,54 @@ class MetricsPointSerializer(serializers.Serializer):
     stars = serializers.IntegerField(allow_null=True)
     forks = serializers.IntegerField(allow_null=True)
     watchers = serializers.IntegerField(allow_null=True)
+
+
+class EstimateRowSerializer(serializers.Serializer):
+    views_estimate = serializers.IntegerField(
+        source="views", help_text="Estimated views over from..to (an estimate, inside views_low..views_high)."
+    )
+    views_low = serializers.IntegerField(source="low", help_text="The fewest views the snapshots allow.")
+    views_high = serializers.IntegerField(
+        source="high", allow_null=True,
+        help_text="The most views the snapshots allow; null when some day of the period is in no snapshot's window.",
+    )
+    exact = serializers.BooleanField(help_text="views_low == views_high: whole 14-day windows, always listed.")
+    uniques = serializers.IntegerField(
+        allow_null=True, default=None,
+        help_text="Always null: GitHub's 14-day uniques cannot be added up or split by day.",
+    )
+    estimated = serializers.BooleanField(default=True)
+    in_top10 = serializers.IntegerField(source="listed", help_text="Snapshots (touching the period) that list it.")
+    snapshots = serializers.IntegerField(help_text="Snapshots whose 14-day window touches the period.")
+    repositories = serializers.IntegerField()
+
+
+class ReferrerEstimateSerializer(EstimateRowSerializer):
+    referrer = serializers.CharField(source="key")
+
+
+class PathEstimateSerializer(EstimateRowSerializer):
+    path = serializers.CharField(source="key")
+    title = serializers.CharField()
+
+
+class PeriodEstimatesSerializer(serializers.Serializer):
+    repo = serializers.CharField(allow_null=True, help_text="null for the whole tenant.")
+    from_ = serializers.DateField(source="start")
+    to = serializers.DateField(source="end")
+    aggregate = serializers.CharField(default="period")
+    estimated = serializers.BooleanField(default=True)
+    method = serializers.CharField()
+    snapshot_days = serializers.IntegerField(help_text="Distinct snapshot days whose window touches the period.")
+
+
+class ReferrerEstimatesSerializer(PeriodEstimatesSerializer):
+    results = ReferrerEstimateSerializer(many=True, source="entries")
+
+
+class PathEstimatesSerializer(PeriodEstimatesSerializer):
+    results = PathEstimateSerializer(many=True, source="entries")
+
+
+_rename_from(ReferrerEstimatesSerializer)
+_rename_from(PathEstimatesSerializer)

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -18,9 +18,12 @@ from common.drf import error_responses
 from common.errors import ParameterError
 from repos.models import Repository
 from repos.selectors import repository_for
+from stats.api import estimates
 from stats.api.serializers import (
     MetricsPointSerializer,
+    PathEstimatesSerializer,
     PathSerializer,
+    ReferrerEstimatesSerializer,
     ReferrerSerializer,
     RepositoryTrafficSerializer,
     TenantTrafficSerializer,
@@ -181,14 +184,23 @@ class ReferrersView(TrafficAPIView):
 
     @extend_schema(
         operation_id="repository_referrers",
-        summary="Stored top-10 referrer snapshots (each covers GitHub's 14 days before its date)",
-        parameters=[FROM, TO, FORMAT],
-        responses={200: ReferrerSerializer(many=True), **ERRORS},
+        summary="Stored top-10 referrer snapshots, or (aggregate=period) estimated views per referrer over from..to",
+        parameters=[FROM, TO, estimates.AGGREGATE, FORMAT],
+        responses={200: PolymorphicProxySerializer(
+            component_name="RepositoryReferrers",
+            serializers=[ReferrerSerializer(many=True), ReferrerEstimatesSerializer],
+            resource_type_field_name=None, many=False,
+        ), **ERRORS},
         tags=["traffic"],
     )
     def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
         repository = self.repository(owner, name)
         period = self.date_range()
+        if estimates.aggregate_of(request.query_params) == "period":
+            self.csv_name = f"{repository.owner}-{repository.name}-referrers-estimated-{period.start}-{period.end}"
+            self.csv_header = estimates.CSV_HEADERS["referrers"]
+            return estimates.period_response(access=self.access, kind="referrers", period=period,
+                                             repository=repository, wants_csv=self.wants_csv)
         self.csv_name = f"{repository.owner}-{repository.name}-referrers"
         rows = snapshot_selectors.referrer_snapshots(
             access=self.access, repository=repository, start=period.start, end=period.end
@@ -201,19 +213,70 @@ class PathsView(TrafficAPIView):
 
     @extend_schema(
         operation_id="repository_paths",
-        summary="Stored top-10 popular content snapshots (each covers GitHub's 14 days before its date)",
-        parameters=[FROM, TO, FORMAT],
-        responses={200: PathSerializer(many=True), **ERRORS},
+        summary="Stored top-10 popular content snapshots, or (aggregate=period) estimated views per path over from..to",
+        parameters=[FROM, TO, estimates.AGGREGATE, FORMAT],
+        responses={200: PolymorphicProxySerializer(
+            component_name="RepositoryPaths", serializers=[PathSerializer(many=True), PathEstimatesSerializer],
+            resource_type_field_name=None, many=False,
+        ), **ERRORS},
         tags=["traffic"],
     )
     def get(self, request: Request, tenant_slug: str, owner: str, name: str) -> Response:
         repository = self.repository(owner, name)
         period = self.date_range()
+        if estimates.aggregate_of(request.query_params) == "period":
+            self.csv_name = f"{repository.owner}-{repository.name}-paths-estimated-{period.start}-{period.end}"
+            self.csv_header = estimates.CSV_HEADERS["paths"]
+            return estimates.period_response(access=self.access, kind="paths", period=period,
+                                             repository=repository, wants_csv=self.wants_csv)
         self.csv_name = f"{repository.owner}-{repository.name}-paths"
         rows = snapshot_selectors.path_snapshots(
             access=self.access, repository=repository, start=period.start, end=period.end
         )
         return Response(PathSerializer(rows, many=True).data)
+
+
+class TenantTopView(TrafficAPIView):
+    """Estimated views per referrer (path) over from..to across every repository you can see."""
+
+    kind: estimates.Kind = "referrers"
+
+    def get(self, request: Request, tenant_slug: str) -> Response:
+        period = self.date_range()
+        if estimates.aggregate_of(request.query_params, default="period") != "period":
+            raise ValidationError({"aggregate": "only period is available across repositories"})
+        self.csv_name = f"{self.access.tenant.slug}-{self.kind}-estimated-{period.start}-{period.end}"
+        self.csv_header = estimates.CSV_HEADERS[self.kind]
+        return estimates.period_response(access=self.access, kind=self.kind, period=period, repository=None,
+                                         wants_csv=self.wants_csv)
+
+
+TENANT_AGGREGATE = OpenApiParameter(
+    "aggregate", OpenApiTypes.STR, enum=["period"], description="`period` (the only one across repositories)."
+)
+TENANT_TOP_DESCRIPTION = (
+    "Estimated (labelled `estimated: true`), added up over your repositories: views per day are derived from "
+    "GitHub's consecutive 14-day top-10 snapshots; `views_low`..`views_high` is what the snapshots allow. "
+    "Uniques are null: GitHub's 14-day uniques cannot be added up."
+)
+
+
+@extend_schema_view(get=extend_schema(
+    operation_id="tenant_referrers", summary="Top referrers over from..to across your repositories (estimated)",
+    description=TENANT_TOP_DESCRIPTION, parameters=[FROM, TO, TENANT_AGGREGATE, FORMAT],
+    responses={200: ReferrerEstimatesSerializer, **ERRORS}, tags=["traffic"],
+))
+class TenantReferrersView(TenantTopView):
+    kind = "referrers"
+
+
+@extend_schema_view(get=extend_schema(
+    operation_id="tenant_paths", summary="Popular content over from..to across your repositories (estimated)",
+    description=TENANT_TOP_DESCRIPTION, parameters=[FROM, TO, TENANT_AGGREGATE, FORMAT],
+    responses={200: PathEstimatesSerializer, **ERRORS}, tags=["traffic"],
+))
+class TenantPathsView(TenantTopView):
+    kind = "paths"
 
 
 class StarsView(TrafficAPIView):

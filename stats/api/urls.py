@@ -6,6 +6,8 @@ from stats.api import badges, releases, runs, star_history, traffic
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("traffic/", traffic.TenantTrafficView.as_view(), name="api-tenant-traffic"),
+    path("referrers/", traffic.TenantReferrersView.as_view(), name="api-tenant-referrers"),
+    path("paths/", traffic.TenantPathsView.as_view(), name="api-tenant-paths"),
     path("repos/<str:owner>/<str:name>/traffic/", traffic.RepositoryTrafficView.as_view(), name="api-repo-traffic"),
     path("repos/<str:owner>/<str:name>/referrers/", traffic.ReferrersView.as_view(), name="api-repo-referrers"),
     path("repos/<str:owner>/<str:name>/paths/", traffic.PathsView.as_view(), name="api-repo-paths"),

@@ -131,6 +131,32 @@ def top_paths(
     return _top(PathSnapshot, "path", access, start, end, repository, limit)
 
 
+def top_entries(rows: list, key_field: str, repository: Repository | None, limit: int) -> list[TopEntry]:
+    """Snapshot rows (one snapshot per repository) merged per key, busiest first."""
+    merged: dict[str, dict] = {}
+    for row in rows:
+        key = getattr(row, key_field)
+        entry = merged.setdefault(
+            key, {"title": getattr(row, "title", "") or key, "count": 0, "uniques": 0, "repos": set()}
+        )
+        entry["count"] += row.count
+        entry["uniques"] += row.uniques
+        entry["repos"].add(row.repository_id)
+    entries = [
+        TopEntry(
+            key=key,
+            title=value["title"],
+            count=value["count"],
+            # One repository's snapshot carries GitHub's own uniques; across repositories they would be summed.
+            uniques=value["uniques"] if repository is not None else None,
+            repositories=len(value["repos"]),
+        )
+        for key, value in merged.items()
+    ]
+    entries.sort(key=lambda entry: (-entry.count, entry.key))
+    return entries[:limit]
+
+
 def referrer_snapshots(
     *, access: TenantAccess, repository: Repository, start: date, end: date
 ) -> QuerySet[ReferrerSnapshot]:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from common.csv import csv_lines
 from common.errors import ParameterError
 from stats.collection.freshness import tenant_collection_risk
-from stats.traffic import coverage, selectors, snapshot_selectors, table_selectors
+from stats.traffic import coverage, estimate_selectors, selectors, table_selectors
 from stats.traffic.periods import (
     INTERVALS,
     PERIOD_LABELS,
@@ -229,8 +229,9 @@ def tenant_dashboard(request: HttpRequest, tenant_slug: str, today: date | None 
         # tables page lists them all.
         "repositories": repositories[:DASHBOARD_TABLE_ROWS],
         "repositories_total": len(repositories),
-        "referrers": snapshot_selectors.top_referrers(access=access, start=period.start, end=period.end),
-        "paths": snapshot_selectors.top_paths(access=access, start=period.start, end=period.end),
+        # Estimated over the selected period (the latest snapshot when too few are stored).
+        "referrers": estimate_selectors.period_top(access=access, kind="referrers", start=period.start, end=period.end),
+        "paths": estimate_selectors.period_top(access=access, kind="paths", start=period.start, end=period.end),
         "can_manage": access.has_role("maintainer"),
         "risk": tenant_collection_risk(access=access, today=today),
         **dashboard_release_context(access=access, period=period),

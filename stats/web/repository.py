@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from repos.models import Repository
 from repos.selectors import days_before_github_forgets, repository_fix_hint, repository_get_or_404
-from stats.traffic import coverage, selectors, snapshot_selectors
+from stats.traffic import coverage, estimate_selectors, selectors, snapshot_selectors
 from stats.traffic.periods import today_utc
 from stats.traffic.snapshot_selectors import CoverageDay, MetricsPoint
 from stats.web.badges import badge_panel_context
@@ -101,10 +101,12 @@ def repository_detail(
         "referrer_trend": snapshot_selectors.referrer_trend(
             access=access, repository=repository, start=period.start, end=period.end
         ),
-        "referrers": snapshot_selectors.top_referrers(
-            access=access, start=period.start, end=period.end, repository=repository
+        "referrers": estimate_selectors.period_top(
+            access=access, kind="referrers", start=period.start, end=period.end, repository=repository
         ),
-        "paths": snapshot_selectors.top_paths(access=access, start=period.start, end=period.end, repository=repository),
+        "paths": estimate_selectors.period_top(
+            access=access, kind="paths", start=period.start, end=period.end, repository=repository
+        ),
         "coverage": days,
         "coverage_months": coverage_months(days),
         "coverage_known": known_days,
@@ -120,6 +122,7 @@ def repository_detail(
             ("Traffic CSV", f"{api_base}/traffic/" + query_url({**csv_params, "interval": period.interval})),
             ("Referrers CSV", f"{api_base}/referrers/" + query_url(csv_params)),
             ("Paths CSV", f"{api_base}/paths/" + query_url(csv_params)),
+            ("Estimated referrers CSV", f"{api_base}/referrers/" + query_url({**csv_params, "aggregate": "period"})),
             ("Stars CSV", f"{api_base}/stars/" + query_url(csv_params)),
         ],
         "can_manage": access.has_role(Role.MAINTAINER),
