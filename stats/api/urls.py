@@ -12,7 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("repos/<str:owner>/<str:name>/stars/", traffic.StarsView.as_view(), name="api-repo-stars"),
     path("repos/<str:owner>/<str:name>/badges/", badges.BadgeListView.as_view(), name="api-repo-badges"),
     path(
-        "repos/<str:owner>/<str:name>/badges/<int:badge_id>/", badges.BadgeDetailView.as_view(), name="api-repo-badge"
+        "repos/<str:owner>/<str:name>/badges/<str:badge_id>/", badges.BadgeDetailView.as_view(), name="api-repo-badge"
     ),
     path("collect/", runs.CollectView.as_view(), name="api-collect"),
     path("runs/", runs.RunListView.as_view(), name="api-runs"),
