@@ -44,9 +44,9 @@ class FollowFilterForm(forms.Form):
     patterns = forms.CharField(
         label="Name patterns", required=False, max_length=5000,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "placeholder": "docs-*\n!sandbox-*"}),
-        help_text="One glob per line (* ? [abc]), case-insensitive; `!` excludes. Without `/` a pattern matches the "
-        "repository name, with `/` owner/name. Followed: no include pattern given or any include pattern matches, "
-        "and no exclude pattern matches.",
+        help_text="One glob per line (* ? [abc]), case-insensitive; a leading ! excludes. Without a slash a pattern "
+        "matches the repository name, with one owner/name. Followed: no include pattern given or any include "
+        "pattern matches, and no exclude pattern matches.",
     )
 
     def clean_patterns(self) -> str:

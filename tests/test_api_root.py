@@ -17,4 +17,4 @@ def test_it_lists_the_endpoints_and_links_the_schema_and_docs(db):
 
     for url in endpoints.values():
         resolve(url.removeprefix("http://testserver").replace("{tenant_slug}", "acme").replace("{owner}", "o")
-                .replace("{name}", "n").replace("{run_id}", "1"))
+                .replace("{name}", "n").replace("{run_id}", "1").replace("{badge_id}", "1"))

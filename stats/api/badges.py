@@ -91,9 +91,11 @@ class BadgeDetailView(APIView):
         operation_id="badges_revoke", summary="Revoke a badge: its URLs answer 404 from now on (maintainer)",
         responses={204: None, **ERRORS}, tags=["badges"],
     )
-    def delete(self, request: Request, tenant_slug: str, owner: str, name: str, badge_id: int) -> Response:
+    def delete(self, request: Request, tenant_slug: str, owner: str, name: str, badge_id: str) -> Response:
+        # A str in the URL, so a malformed id gets this API's JSON 404, not Django's HTML one.
         repository = _repository(request, owner, name)
-        badge = Badge.objects.filter(pk=badge_id, repository=repository, revoked_at__isnull=True).first()
+        pk = int(badge_id) if badge_id.isascii() and badge_id.isdigit() and len(badge_id) < 19 else None
+        badge = Badge.objects.filter(pk=pk, repository=repository, revoked_at__isnull=True).first() if pk else None
         if badge is None:
             raise NotFound("badge not found")
         services.badge_revoke(badge=badge)

@@ -14,7 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("repos/<str:owner>/<str:name>/stars/", traffic.StarsView.as_view(), name="api-repo-stars"),
     path("repos/<str:owner>/<str:name>/badges/", badges.BadgeListView.as_view(), name="api-repo-badges"),
     path(
-        "repos/<str:owner>/<str:name>/badges/<int:badge_id>/", badges.BadgeDetailView.as_view(), name="api-repo-badge"
+        "repos/<str:owner>/<str:name>/badges/<str:badge_id>/", badges.BadgeDetailView.as_view(), name="api-repo-badge"
     ),
     path("repos/<str:owner>/<str:name>/releases/", releases.RepositoryReleasesView.as_view(), name="api-repo-releases"),
     path("repos/<str:owner>/<str:name>/stars/history/", star_history.StarHistoryView.as_view(),
