@@ -48,7 +48,8 @@ def main() -> int:
                 if line.strip() == "stats":
                     budget = fake.budgets.get(args.token)
                     print(json.dumps({
-                        "requests": fake.request_count(),
+                        # Budgeted requests: each batch's free budget check (GET /rate_limit) is not one.
+                        "requests": fake.request_count() - fake.request_count(path_contains="/rate_limit"),
                         "not_modified": fake.request_count(status=304),
                         "remaining": budget.remaining if budget else args.rate_limit,
                     }), flush=True)
