@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from stats.models import (
@@ -87,3 +88,5 @@ class AlertWebhookAdmin(admin.ModelAdmin):
     # The signing secret stays out of the admin, like the GitHub token.
     exclude = ["secret_encrypted"]
     readonly_fields = ["last_status"]
+    # A URL typed without a scheme means https (Django 6's default; also silences its deprecation warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
