@@ -315,21 +315,12 @@ class FakeGitHub:
         if self.popular_from_truth:
             return fake_github_popular.popular_body(repo, kind, self.now.date())
         rng = random.Random(f"{repo.seed}:{kind}:{self.now.date().isoformat()}")
-        names = REFERRER_NAMES if kind == "referrers" else PATH_SUFFIXES
-        rows = []
-        for name in names:
+        entries = []
+        for name in REFERRER_NAMES if kind == "referrers" else PATH_SUFFIXES:
             count = rng.randint(0, repo.visitors * 3) if repo.visitors else 0
-            if count == 0:
-                continue
-            uniques = max(1, count // rng.randint(1, 3))
-            if kind == "referrers":
-                rows.append({"referrer": name, "count": count, "uniques": uniques})
-            else:
-                path = f"/{repo.full_name}{name}"
-                rows.append({"path": path, "title": f"{repo.full_name}{name} · GitHub", "count": count,
-                             "uniques": uniques})
-        rows.sort(key=lambda row: (-row["count"], row.get("referrer", row.get("path"))))
-        return rows[:10]
+            # The same draws in the same order as ever: a zero count draws no uniques divisor.
+            entries.append((name, count, max(1, count // rng.randint(1, 3)) if count else 0))
+        return fake_github_popular.top_ten(repo, kind, entries)
 
     def repo_body(self, repo: FakeRepo) -> dict[str, Any]:
         age = 0 if repo.static_body else (self.now.date() - date(2020, 1, 1)).days

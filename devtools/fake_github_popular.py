@@ -47,12 +47,16 @@ def window_views(repo: FakeRepo, kind: str, name: str, today: date) -> int:
 
 def popular_body(repo: FakeRepo, kind: str, today: date) -> list[dict[str, Any]]:
     """GitHub's top 10 of the 14 days ending `today` (uniques: about half the views, never more)."""
+    counts = [(name, window_views(repo, kind, name, today)) for name in _names(kind)]
+    return top_ten(repo, kind, [(name, count, max(1, count // 2)) for name, count in counts])
+
+
+def top_ten(repo: FakeRepo, kind: str, entries: list[tuple[str, int, int]]) -> list[dict[str, Any]]:
+    """(name, count, uniques) → GitHub's top-10 answer shape for referrers or paths (zero counts left out)."""
     rows = []
-    for name in _names(kind):
-        count = window_views(repo, kind, name, today)
+    for name, count, uniques in entries:
         if count == 0:
             continue
-        uniques = max(1, count // 2)
         if kind == "referrers":
             rows.append({"referrer": name, "count": count, "uniques": uniques})
         else:

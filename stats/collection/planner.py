@@ -287,13 +287,7 @@ def collection_plan(
             continue
         cost(state, due.group, spend=True)
         spent += price
-        if state.repository_id not in chosen:
-            chosen[state.repository_id] = []
-            costs[state.repository_id] = 0
-            names[state.repository_id] = state.full_name
-            order.append(state.repository_id)
-        chosen[state.repository_id].append(due)
-        costs[state.repository_id] += price
+        _plan_add(state=state, due=due, price=price, chosen=chosen, costs=costs, names=names, order=order)
 
     optional: dict[int, dict[Group, int]] = {}
     optional_spent, optional_left = _optional_plan(
@@ -375,19 +369,27 @@ def _optional_plan(
             left += 1
             continue
         spent += cost
-        if state.repository_id not in chosen:
-            chosen[state.repository_id] = []
-            costs[state.repository_id] = 0
-            names[state.repository_id] = state.full_name
-            order.append(state.repository_id)
-        chosen[state.repository_id].append(entry)
-        costs[state.repository_id] += cost
+        _plan_add(state=state, due=entry, price=cost, chosen=chosen, costs=costs, names=names, order=order)
         if stated_cost:
             stated.setdefault(state.repository_id, {})[entry.group] = cost
     return spent, left
 
 
 _optional_by_group: dict[Group, OptionalGroup] = {optional.group: optional for optional in OPTIONAL_GROUPS}
+
+
+def _plan_add(
+    *, state: RepositoryState, due: GroupDue, price: int, chosen: dict[int, list[GroupDue]], costs: dict[int, int],
+    names: dict[int, str], order: list[int],
+) -> None:
+    """Put one group of a repository into the plan (the repository in run order at its first group)."""
+    if state.repository_id not in chosen:
+        chosen[state.repository_id] = []
+        costs[state.repository_id] = 0
+        names[state.repository_id] = state.full_name
+        order.append(state.repository_id)
+    chosen[state.repository_id].append(due)
+    costs[state.repository_id] += price
 
 
 def fixed_requests(group: Group) -> int | None:
