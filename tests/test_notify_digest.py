@@ -142,7 +142,11 @@ def test_it_refuses_a_forged_or_tampered_unsubscribe_link(world, client) -> None
 def test_it_previews_the_digest_for_the_person_looking(world, time_machine) -> None:
     time_machine.move_to(datetime(2026, 3, 10, 9, tzinfo=UTC), tick=False)
     traffic(world)
-    page = world.client_for(world.alice).get("/t/acme/digest/preview/").content.decode()
+    response = world.client_for(world.alice).get("/t/acme/digest/preview/")
+    page = response.content.decode()
+    # The mail's inline styles render here as in the mail; scripts stay as locked down as everywhere.
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";") if part.strip())
+    assert "'unsafe-inline'" in policy["style-src"] and policy["script-src"] == "'self'"
     assert "acme/hidden-gem" in page and "news.ycombinator.com" in page and "Weekly digest preview" in page
     limited = world.client_for(world.limited_viewer).get("/t/acme/digest/preview/")
     assert limited.status_code == 200

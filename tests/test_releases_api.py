@@ -33,6 +33,7 @@ def test_it_answers_buckets_releases_assets_and_totals(stored):
     client = stored.client_for(stored.viewer_a)
     body = client.get(BASE, {"from": "2026-11-02", "to": "2026-11-05"}).json()
     assert body["repo"] == "acme/rocket" and body["interval"] == "day"
+    assert (body["from"], body["to"]) == ("2026-11-02", "2026-11-05") and "from_" not in body  # as traffic/
     # 2 Nov first sight; 3 Nov 10 + 1; 4 Nov unobserved by the .tar.gz, v2 first seen; 5 Nov 20 (gap) + 5.
     assert [(p["date"], p["downloads"]) for p in body["results"]] == [
         ("2026-11-02", None), ("2026-11-03", 11), ("2026-11-04", None), ("2026-11-05", 25)]

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from stats.api.serializers import rename_from_field
 from stats.api.traffic import ERRORS, FORMAT, FROM, INTERVAL, TO, TrafficAPIView
 from stats.traffic.releases_selectors import release_download_rows, release_downloads
 
@@ -54,6 +55,9 @@ class RepositoryReleasesSerializer(serializers.Serializer):
     results = DownloadsPointSerializer(many=True)
     totals = DownloadsTotalsSerializer(source="*")
     releases = ReleaseDownloadsSerializer(many=True, help_text="Newest first; draft releases are not collected.")
+
+
+rename_from_field(RepositoryReleasesSerializer)  # `from`, as every other traffic endpoint answers
 
 
 class RepositoryReleasesView(TrafficAPIView):

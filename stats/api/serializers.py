@@ -87,14 +87,14 @@ class TenantTrafficSerializer(serializers.Serializer):
     repos = RepositoryTotalsSerializer(many=True)
 
 
-def _rename_from(serializer: type[serializers.Serializer]) -> None:
+def rename_from_field(serializer: type[serializers.Serializer]) -> None:
     """`from` is a Python keyword: declare the field as `from_`, then rename it in place (order kept)."""
     fields = serializer._declared_fields
     serializer._declared_fields = {("from" if name == "from_" else name): field for name, field in fields.items()}
 
 
-_rename_from(RepositoryTrafficSerializer)
-_rename_from(TenantTrafficSerializer)
+rename_from_field(RepositoryTrafficSerializer)
+rename_from_field(TenantTrafficSerializer)
 
 
 class ReferrerSerializer(serializers.Serializer):
@@ -166,5 +166,5 @@ class PathEstimatesSerializer(PeriodEstimatesSerializer):
     results = PathEstimateSerializer(many=True, source="entries")
 
 
-_rename_from(ReferrerEstimatesSerializer)
-_rename_from(PathEstimatesSerializer)
+rename_from_field(ReferrerEstimatesSerializer)
+rename_from_field(PathEstimatesSerializer)

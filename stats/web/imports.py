@@ -54,7 +54,8 @@ class HistoryImportForm(forms.Form):
                                                                "autocomplete": "off"}))
     files = MultipleFileField(help_text="At most 100 files and 50 MB; more snapshots fit in a zip.")
     fetched_on = forms.DateField(
-        required=False, label="Fetched on (UTC day, JSON answers only)",
+        # Not required by the form (ghrs folders carry their dates), but required for JSON answers: clean().
+        required=False, label="Fetched on (UTC day; required for GitHub JSON answers)",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="The day the answers were saved: each covers GitHub's window of that day (answers of other "
                   "days go in another upload).",

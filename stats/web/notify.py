@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +66,8 @@ def notification_preferences(request: HttpRequest, tenant_slug: str) -> HttpResp
     return render(request, "notify/preferences.html", {"access": access, "form": form, "is_admin": is_admin})
 
 
+# The e-mail's own inline styles (mail clients ignore stylesheets): allowed on this page only; still no script.
+@csp_update({"style-src": ["'unsafe-inline'"]})
 def digest_preview(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     """This week's digest as the person looking would receive it (their repositories only)."""
     access = _access(request)
