@@ -144,3 +144,8 @@ def test_it_needs_the_fetch_day_of_uploaded_answers(world):
     assert response.status_code == 400
     assert "Give the day the answers were fetched" in response.content.decode()
     assert not DailyTraffic.objects.exists()
+    # The form says so up front: the label names when the day is needed, with no "(optional)" beside it.
+    page = world.client_for(world.owner_a).get(URL).content.decode()
+    label = page[page.index('for="id_fetched_on"'):]
+    label = label[:label.index("</label>")]
+    assert "required for GitHub JSON answers" in label and "(optional)" not in label

@@ -60,6 +60,8 @@ class HistoryImportForm(forms.Form):
         help_text="The day the answers were saved: each covers GitHub's window of that day (answers of other "
                   "days go in another upload).",
     )
+    # Its label says when it is required: no "(optional)" beside it.
+    fetched_on.conditionally_required = True  # type: ignore[attr-defined]
 
     def clean_repository(self) -> str:
         try:
