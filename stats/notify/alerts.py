@@ -83,7 +83,7 @@ def spikes_find(*, tenant: Tenant, days: list[date]) -> list[Spike]:
     return spikes
 
 
-def _alert_store(spike: Spike, causes: dict[tuple[int, date], list]) -> TrafficAlert | None:
+def _alert_store(spike: Spike, causes: dict[tuple[int, date, str], list]) -> TrafficAlert | None:
     """The spike's alert, created with its causes the first time; None when it existed already."""
     try:
         with transaction.atomic():
@@ -91,9 +91,9 @@ def _alert_store(spike: Spike, causes: dict[tuple[int, date], list]) -> TrafficA
                 repository=spike.repository, date=spike.day, metric=spike.metric, count=spike.count,
                 baseline=spike.baseline,
             )
-            key = (spike.repository.pk, spike.day)
-            if key not in causes:  # views and clones of one day share their causes
-                causes[key] = causes_for(spike.repository, spike.day)
+            key = (spike.repository.pk, spike.day, spike.metric)
+            if key not in causes:  # some detectors apply to one metric only (CI runs: clones)
+                causes[key] = causes_for(spike.repository, spike.day, spike.metric)
             AlertCause.objects.bulk_create(
                 [AlertCause(alert=alert, kind=cause.kind, summary=cause.summary[:500]) for cause in causes[key]]
             )
@@ -109,7 +109,7 @@ def alerts_check(
     a spike already stored is neither stored nor delivered again. Returns the alerts created now."""
     today = today or timezone.now().astimezone(UTC).date()
     days = [today - timedelta(days=back) for back in range(CHECK_DAYS, 0, -1)]
-    causes: dict[tuple[int, date], list] = {}
+    causes: dict[tuple[int, date, str], list] = {}
     created = [alert for spike in spikes_find(tenant=tenant, days=days)
                if (alert := _alert_store(spike, causes)) is not None]
     if deliver:
