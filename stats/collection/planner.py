@@ -18,11 +18,12 @@ A group fetched today is fresh; with an ample budget every group is fetched once
 (freshness), exactly as a daily run did. With a short budget, at-risk groups come first, ordered
 by the deadline of the oldest bucket GitHub still serves and we do not have, then the stalest ones.
 
-Optional groups (OPTIONAL_GROUPS: star history, CI runs) lose nothing by waiting: the caller says per
-repository how many requests each wants now (RepositoryState.optional). They ride along with a
-repository's traffic fetch, only with the budget left once every traffic group due (at risk and stale)
-is planned, never in a run whose budget is unknown nor in a person's run: they never cost a traffic day,
-and never make a run of their own.
+Optional groups (OPTIONAL_GROUPS: release downloads, star history, CI runs) lose nothing by waiting:
+they are planned only with the budget left once the traffic groups had their turn, never in an
+over-capacity run, a run whose budget is unknown or a person's run, so they never cost a traffic day.
+Releases have a fixed cadence and cost; star history and CI runs state per repository how many requests
+they want now (RepositoryState.optional) and ride along with a repository's traffic fetch, once every due
+traffic group is planned.
 """
 
 from __future__ import annotations
@@ -319,6 +320,8 @@ def collection_plan(
 
 
 PLANNED_ORDER: tuple[Group, ...] = (*ALL_GROUPS, *(optional.group for optional in OPTIONAL_GROUPS))
+
+
 def _optional_plan(
     *,
     states: list[RepositoryState],
