@@ -284,7 +284,7 @@ class GitHubClient:
             if reset is not None:
                 return max(float(reset) - self.clock(), 1.0)
             return float(SECONDARY_LIMIT_DEFAULT_WAIT)
-        if response.status_code == 429 or "rate limit" in _message(response).lower():
+        if response.status_code == 429 or "rate limit" in response_message(response).lower():
             return float(SECONDARY_LIMIT_DEFAULT_WAIT)
         return None
 
@@ -297,7 +297,7 @@ class GitHubClient:
         if status == 401:
             raise GitHubUnauthorized(MSG_UNAUTHORIZED, status=401)
         if status == 403:
-            message = _message(response)
+            message = response_message(response)
             if "resource not accessible by integration" in message.lower():
                 raise GitHubAccessError(MSG_APP_NO_ACCESS, status=403, code=ErrorCode.APP_PERMISSION_MISSING)
             if "push access" in message.lower() or "resource not accessible" in message.lower():
@@ -310,7 +310,7 @@ class GitHubClient:
                 f"GitHub answered {status} for {path} (after retries)", status=status, code=ErrorCode.SERVER_ERROR
             )
         if status != 200:
-            message = self._scrub(f"GitHub answered {status} for {path}: {_message(response)}")
+            message = self._scrub(f"GitHub answered {status} for {path}: {response_message(response)}")
             raise GitHubBadResponse(message, status=status)
         try:
             data = json.loads(content)
@@ -422,7 +422,8 @@ class _CountingRetry(Retry):
         return new
 
 
-def _message(response: requests.Response) -> str:
+def response_message(response: requests.Response) -> str:
+    """GitHub's `message` from an error body ("" when there is none)."""
     try:
         body = response.json()
     except ValueError:

@@ -18,7 +18,7 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from repos.github import GitHubError, TokenProvider
+from repos.github import GitHubError, TokenProvider, response_message
 
 # A token this close to its expiry is replaced before use: a request never leaves with a dying one.
 REFRESH_MARGIN_SECONDS = 300
@@ -112,14 +112,6 @@ def _app_request(method: str, path: str) -> requests.Response:
         raise GitHubAppError(f"GitHub unreachable for {path}: {type(exc).__name__}") from None
 
 
-def _message(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
-
-
 def _raise_for(response: requests.Response, installation_id: int) -> None:
     if response.status_code == 401:
         raise GitHubAppError(MSG_JWT_REFUSED, status=401)
@@ -129,7 +121,7 @@ def _raise_for(response: requests.Response, installation_id: int) -> None:
             "or belongs to another App",
             status=404,
         )
-    if response.status_code == 403 and "suspended" in _message(response).lower():
+    if response.status_code == 403 and "suspended" in response_message(response).lower():
         raise InstallationSuspended(MSG_SUSPENDED, status=403)
     raise GitHubAppError(
         f"GitHub answered {response.status_code} for installation {installation_id}", status=response.status_code
